@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sparkdiag/sparkdiag/advice/units"
+	"github.com/sparkdiag/sparkdiag/eventlog"
+	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
+	"github.com/sparkdiag/sparkdiag/eventlog/source"
+)
+
+// readFlags are the flags of every command that reads logs.
+type readFlags struct {
+	maxLineSize  int
+	noChecksums  bool
+	maxBlockSize int
+	quiet        bool
+}
+
+func (f *readFlags) register(c *cobra.Command) {
+	c.Flags().IntVar(&f.maxLineSize, "max-line-size", 512, "largest event line kept for decoding, in MiB (longer lines are skipped and reported)")
+	c.Flags().BoolVar(&f.noChecksums, "no-checksums", false, "do not verify lz4 block checksums")
+	c.Flags().IntVar(&f.maxBlockSize, "max-block-size", 64, "largest compressed block or zstd window accepted, in MiB (guards against decompression bombs)")
+	c.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "do not print warnings about the input on stderr")
+}
+
+func (f *readFlags) options(s *Streams) eventlog.Options {
+	o := eventlog.Options{MaxLineBytes: f.maxLineSize << 20}
+	o.Codec.VerifyChecksums = !f.noChecksums
+	o.Codec.MaxBlockSize = f.maxBlockSize << 20
+	return o
+}
+
+// loaded is one application read from the logs given.
+type loaded struct {
+	App   *appmodel.Application
+	Stats *eventlog.Stats
+}
+
+// loadAll resolves and reads every path. Logs that cannot be read at all are
+// reported on stderr; the error is non-nil only when none could be read.
+func loadAll(paths []string, f *readFlags, s *Streams) ([]loaded, error) {
+	opts := f.options(s)
+	var out []loaded
+	var failures []string
+	for _, p := range paths {
+		logs, err := source.Open(p)
+		if err != nil {
+			failures = append(failures, err.Error())
+			fmt.Fprintf(s.Err, "sparkdiag: %v\n", err)
+			continue
+		}
+		for _, lg := range logs {
+			if s.ErrTTY && !f.quiet {
+				opts.Progress = progressPrinter(s, lg.Path)
+			}
+			app, st, err := appmodel.Load(lg, opts)
+			if s.ErrTTY && !f.quiet {
+				fmt.Fprint(s.Err, "\r\033[K")
+			}
+			if err != nil {
+				failures = append(failures, err.Error())
+				fmt.Fprintf(s.Err, "sparkdiag: %v\n", err)
+				continue
+			}
+			if !f.quiet {
+				printInputWarnings(s, st, app)
+			}
+			out = append(out, loaded{App: app, Stats: st})
+		}
+	}
+	if len(out) == 0 {
+		if len(failures) == 1 {
+			return nil, noInputErrorf("nothing usable could be read")
+		}
+		return nil, noInputErrorf("nothing usable could be read from %d input(s)", len(paths))
+	}
+	return out, nil
+}
+
+func progressPrinter(s *Streams, name string) func(int64) {
+	start := time.Now()
+	return func(n int64) {
+		secs := time.Since(start).Seconds()
+		if secs < 0.5 {
+			return
+		}
+		fmt.Fprintf(s.Err, "\r\033[Kreading %s: %s (%.0f MB/s)", name, units.Bytes(n), float64(n)/1e6/secs)
+	}
+}
+
+const maxListedProblems = 10
+
+func printInputWarnings(s *Streams, st *eventlog.Stats, app *appmodel.Application) {
+	for i, p := range st.Problems {
+		if i == maxListedProblems {
+			break
+		}
+		fmt.Fprintf(s.Err, "warning: %s\n", p)
+	}
+	if more := len(st.Problems) - maxListedProblems + st.MoreProblems; more > 0 {
+		fmt.Fprintf(s.Err, "warning: ... and %d more problems (see the JSON output)\n", more)
+	}
+	for _, w := range st.Warnings {
+		fmt.Fprintf(s.Err, "warning: %s\n", w)
+	}
+	switch {
+	case st.Truncated:
+		fmt.Fprintf(s.Err, "warning: %s: the log is cut off; the application is shown as far as it was logged\n", st.Path)
+	case st.InProgress:
+		fmt.Fprintf(s.Err, "warning: %s: the log is still in progress; the application is shown as far as it was logged\n", st.Path)
+	case !app.Complete:
+		fmt.Fprintf(s.Err, "warning: %s: no application-end event; the application did not finish cleanly or the log is incomplete\n", st.Path)
+	}
+}

@@ -1,0 +1,72 @@
+// Package cli implements the sparkdiag commands.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+// Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3";
+// otherwise it comes from the module build info.
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// Main runs sparkdiag with args and returns the exit code.
+func Main(args []string, s *Streams) int {
+	root := newRootCmd(s)
+	root.SetArgs(args)
+	root.SetIn(s.In)
+	root.SetOut(s.Out)
+	root.SetErr(s.Err)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintln(s.Err, "sparkdiag: "+ee.msg)
+		}
+		return ee.code
+	}
+	// Anything else comes from cobra's own flag and argument checks.
+	fmt.Fprintln(s.Err, "sparkdiag: "+err.Error())
+	fmt.Fprintln(s.Err, "Run 'sparkdiag --help' for usage.")
+	return ExitUsage
+}
+
+func newRootCmd(s *Streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "sparkdiag",
+		Short: "Diagnose Apache Spark applications from their event logs",
+		Long: `sparkdiag reads Spark event logs (any codec, any layout, complete or still being
+written) and tells what happened in the application and what went wrong.
+
+Logs can be single files (plain, zstd, lz4, lzf, snappy, gzip), rolling
+directories (eventlog_v2_*), Spark 1.x log directories, Databricks log
+directories, zip downloads from the History Server, or "-" for standard input.
+
+Exit codes: 0 ok, 1 a finding reached --fail-on, 2 usage error,
+3 nothing usable could be read, 4 internal error.`,
+		Version:       version(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErrorf("%v\nRun '%s --help' for usage.", err, c.CommandPath())
+	})
+	root.AddCommand(newSummaryCmd(s))
+	return root
+}

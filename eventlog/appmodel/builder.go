@@ -1,0 +1,1083 @@
+package appmodel
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/sparkdiag/sparkdiag/eventlog"
+)
+
+// Builder accumulates events into an Application. It implements
+// eventlog.Handler. Use NewBuilder, feed it with eventlog.Read, then call
+// Finish once.
+type Builder struct {
+	app       *Application
+	strs      *strtab
+	executors map[string]*Executor
+	jobs      map[int]*Job
+	stages    map[[2]int]*Stage
+	latest    map[int]*Stage // latest attempt of each stage id
+	stageJobs map[int][]*Job
+	rdds      map[int]*RDD
+	sql       map[int64]*SQLExecution
+	sqlMetric map[int64]*SQLMetric
+	streams   map[string]*StreamingQuery
+	streamIDs []string
+	// taskStarts holds tasks started and not yet ended, to count active
+	// tasks in incomplete logs: (stage, attempt) -> task id -> launch.
+	scratch Task
+
+	// decode targets, reused
+	taskEnd   eventlog.TaskEnd
+	taskStart eventlog.TaskStart
+}
+
+// NewBuilder returns an empty Builder.
+func NewBuilder() *Builder {
+	strs := newStrtab()
+	return &Builder{
+		app: &Application{
+			strs:        strs,
+			JVM:         map[string]string{},
+			SparkProps:  map[string]string{},
+			HadoopProps: map[string]string{},
+			SystemProps: map[string]string{},
+		},
+		strs:      strs,
+		executors: map[string]*Executor{},
+		jobs:      map[int]*Job{},
+		stages:    map[[2]int]*Stage{},
+		latest:    map[int]*Stage{},
+		stageJobs: map[int][]*Job{},
+		rdds:      map[int]*RDD{},
+		sql:       map[int64]*SQLExecution{},
+		sqlMetric: map[int64]*SQLMetric{},
+		streams:   map[string]*StreamingQuery{},
+	}
+}
+
+// Wants implements eventlog.Handler: the kinds the model uses.
+func (b *Builder) Wants(k eventlog.Kind) bool {
+	switch k {
+	case eventlog.KindUnknown, eventlog.KindTaskGettingResult, eventlog.KindResourceProfileAdded,
+		eventlog.KindStreamingQueryIdle:
+		return false
+	}
+	return true
+}
+
+// Handle implements eventlog.Handler.
+func (b *Builder) Handle(k eventlog.Kind, data []byte) error {
+	switch k {
+	case eventlog.KindTaskEnd:
+		b.taskEnd = eventlog.TaskEnd{}
+		if err := json.Unmarshal(data, &b.taskEnd); err != nil {
+			return err
+		}
+		b.onTaskEnd(&b.taskEnd)
+	case eventlog.KindTaskStart:
+		b.taskStart = eventlog.TaskStart{}
+		if err := json.Unmarshal(data, &b.taskStart); err != nil {
+			return err
+		}
+		b.onTaskStart(&b.taskStart)
+	case eventlog.KindLogStart:
+		var e eventlog.LogStart
+		return decode(data, &e, func() { b.app.SparkVersion = e.SparkVersion })
+	case eventlog.KindDatabricksMetadata:
+		var e eventlog.DatabricksMetadata
+		return decode(data, &e, func() {
+			if b.app.SparkVersion == "" {
+				b.app.SparkVersion = e.SparkVersion
+			}
+		})
+	case eventlog.KindApplicationStart:
+		var e eventlog.ApplicationStart
+		return decode(data, &e, func() { b.onAppStart(&e) })
+	case eventlog.KindApplicationEnd:
+		var e eventlog.ApplicationEnd
+		return decode(data, &e, func() {
+			b.app.End = e.Timestamp
+			b.app.Complete = true
+			b.seen(e.Timestamp)
+		})
+	case eventlog.KindEnvironmentUpdate:
+		var e eventlog.EnvironmentUpdate
+		return decode(data, &e, func() { b.onEnv(&e) })
+	case eventlog.KindJobStart:
+		var e eventlog.JobStart
+		return decode(data, &e, func() { b.onJobStart(&e) })
+	case eventlog.KindJobEnd:
+		var e eventlog.JobEnd
+		return decode(data, &e, func() { b.onJobEnd(&e) })
+	case eventlog.KindStageSubmitted:
+		var e eventlog.StageSubmitted
+		return decode(data, &e, func() { b.onStageSubmitted(&e) })
+	case eventlog.KindStageCompleted:
+		var e eventlog.StageCompleted
+		return decode(data, &e, func() { b.onStageCompleted(&e) })
+	case eventlog.KindExecutorAdded:
+		var e eventlog.ExecutorAdded
+		return decode(data, &e, func() { b.onExecutorAdded(&e) })
+	case eventlog.KindExecutorRemoved:
+		var e eventlog.ExecutorRemoved
+		return decode(data, &e, func() { b.onExecutorRemoved(&e) })
+	case eventlog.KindBlockManagerAdded:
+		var e eventlog.BlockManagerAdded
+		return decode(data, &e, func() { b.onBlockManagerAdded(&e) })
+	case eventlog.KindBlockManagerRemoved:
+		var e eventlog.BlockManagerRemoved
+		return decode(data, &e, func() { b.seen(e.Timestamp) })
+	case eventlog.KindUnpersistRDD:
+		var e eventlog.UnpersistRDD
+		return decode(data, &e, func() {
+			b.app.Unpersisted = append(b.app.Unpersisted, e.RDDID)
+			if r := b.rdds[e.RDDID]; r != nil {
+				r.Unpersisted = true
+			}
+		})
+	case eventlog.KindStageExecutorMetrics:
+		var e eventlog.StageExecutorMetrics
+		return decode(data, &e, func() { b.onStageExecutorMetrics(&e) })
+	case eventlog.KindExecutorMetricsUpdate:
+		var e eventlog.ExecutorMetricsUpdate
+		return decode(data, &e, func() {
+			for _, sm := range e.StageMetrics {
+				b.peaks(b.executor(e.ExecutorID), sm.Metrics)
+			}
+		})
+	case eventlog.KindBlockUpdated:
+		var e eventlog.BlockUpdated
+		return decode(data, &e, func() { b.onBlockUpdated(&e) })
+	case eventlog.KindExecutorExcluded:
+		var e eventlog.ExecutorExcluded
+		return decode(data, &e, func() {
+			if e.ExecutorID != "" {
+				b.executor(e.ExecutorID).Excluded = true
+			}
+		})
+	case eventlog.KindSQLExecutionStart:
+		var e eventlog.SQLExecutionStart
+		return decode(data, &e, func() { b.onSQLStart(&e) })
+	case eventlog.KindSQLExecutionEnd:
+		var e eventlog.SQLExecutionEnd
+		return decode(data, &e, func() { b.onSQLEnd(&e) })
+	case eventlog.KindSQLAdaptiveExecutionUpdate:
+		var e eventlog.SQLAdaptiveExecutionUpdate
+		return decode(data, &e, func() { b.onSQLAdaptive(&e) })
+	case eventlog.KindSQLAdaptiveMetricUpdates:
+		var e eventlog.SQLAdaptiveMetricUpdates
+		return decode(data, &e, func() {
+			x := b.sqlExec(e.ExecutionID)
+			for _, m := range e.Metrics {
+				b.metric(x, m)
+			}
+		})
+	case eventlog.KindDriverAccumUpdates:
+		var e eventlog.DriverAccumUpdates
+		return decode(data, &e, func() {
+			for _, u := range e.Updates {
+				if m := b.sqlMetric[int64(u[0])]; m != nil {
+					m.Value = int64(u[1])
+					m.Set = true
+				}
+			}
+		})
+	case eventlog.KindStreamingQueryStarted:
+		var e eventlog.StreamingQueryStarted
+		return decode(data, &e, func() {
+			q := b.stream(e.ID, e.RunID)
+			q.Name, q.Start = e.Name, e.Timestamp
+		})
+	case eventlog.KindStreamingQueryProgress:
+		var e eventlog.StreamingQueryProgress
+		return decode(data, &e, func() { b.onProgress(&e.Progress) })
+	case eventlog.KindStreamingQueryTerminated:
+		var e eventlog.StreamingQueryTerminated
+		return decode(data, &e, func() {
+			q := b.stream(e.ID, e.RunID)
+			q.Ended = true
+			if e.Exception != nil {
+				q.Exception = string(*e.Exception)
+			}
+		})
+	}
+	return nil
+}
+
+func decode(data []byte, v any, apply func()) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		return err
+	}
+	apply()
+	return nil
+}
+
+func (b *Builder) seen(ts int64) {
+	if ts > b.app.LastEvent {
+		b.app.LastEvent = ts
+	}
+}
+
+func (b *Builder) onAppStart(e *eventlog.ApplicationStart) {
+	a := b.app
+	a.Name = e.AppName
+	if e.AppID != "" {
+		a.ID = e.AppID
+	}
+	a.AttemptID = e.AttemptID
+	a.User = e.User
+	a.Start = e.Timestamp
+	b.seen(e.Timestamp)
+}
+
+func (b *Builder) onEnv(e *eventlog.EnvironmentUpdate) {
+	for k, v := range e.JVM {
+		b.app.JVM[k] = v
+	}
+	for k, v := range e.Spark {
+		b.app.SparkProps[k] = v
+	}
+	for k, v := range e.Hadoop {
+		b.app.HadoopProps[k] = v
+	}
+	for k, v := range e.System {
+		b.app.SystemProps[k] = v
+	}
+}
+
+func (b *Builder) executor(id string) *Executor {
+	ex := b.executors[id]
+	if ex == nil {
+		ex = &Executor{ID: id, IsActive: true}
+		b.executors[id] = ex
+	}
+	return ex
+}
+
+func (b *Builder) onExecutorAdded(e *eventlog.ExecutorAdded) {
+	ex := b.executor(e.ExecutorID)
+	ex.Host = e.ExecutorInfo.Host
+	ex.TotalCores = e.ExecutorInfo.TotalCores
+	ex.AddTime = e.Timestamp
+	ex.ResourceProfileID = e.ExecutorInfo.ResourceID
+	ex.IsActive = true
+	if ex.HostPort == "" {
+		ex.HostPort = ex.Host
+	}
+	b.seen(e.Timestamp)
+}
+
+func (b *Builder) onExecutorRemoved(e *eventlog.ExecutorRemoved) {
+	ex := b.executor(e.ExecutorID)
+	ex.RemoveTime = e.Timestamp
+	ex.RemoveReason = string(e.Reason)
+	ex.IsActive = false
+	b.seen(e.Timestamp)
+}
+
+func (b *Builder) onBlockManagerAdded(e *eventlog.BlockManagerAdded) {
+	id := e.BlockManager.ExecutorID
+	if id == "<driver>" {
+		id = "driver"
+	}
+	ex := b.executor(id)
+	ex.HostPort = e.BlockManager.Host + ":" + strconv.Itoa(e.BlockManager.Port)
+	if ex.Host == "" {
+		ex.Host = e.BlockManager.Host
+	}
+	ex.MaxMemory = e.MaxMemory
+	if e.MaxOnHeap != nil {
+		ex.MaxOnHeapMemory = *e.MaxOnHeap
+	}
+	if e.MaxOffHeap != nil {
+		ex.MaxOffHeapMemory = *e.MaxOffHeap
+	}
+	if ex.AddTime == 0 {
+		ex.AddTime = e.Timestamp
+	}
+	b.seen(e.Timestamp)
+}
+
+func (b *Builder) peaks(ex *Executor, m map[string]int64) {
+	if len(m) == 0 {
+		return
+	}
+	if ex.PeakMemoryMetrics == nil {
+		ex.PeakMemoryMetrics = map[string]int64{}
+	}
+	for k, v := range m {
+		if v > ex.PeakMemoryMetrics[k] {
+			ex.PeakMemoryMetrics[k] = v
+		}
+	}
+}
+
+func (b *Builder) onStageExecutorMetrics(e *eventlog.StageExecutorMetrics) {
+	b.peaks(b.executor(e.ExecutorID), e.Metrics)
+	st := b.stage(e.StageID, e.AttemptID)
+	if st.PeakExecutorMetrics == nil {
+		st.PeakExecutorMetrics = map[string]int64{}
+	}
+	for k, v := range e.Metrics {
+		if v > st.PeakExecutorMetrics[k] {
+			st.PeakExecutorMetrics[k] = v
+		}
+	}
+}
+
+func (b *Builder) stage(id, attempt int) *Stage {
+	key := [2]int{id, attempt}
+	st := b.stages[key]
+	if st == nil {
+		st = &Stage{ID: id, Attempt: attempt, Status: StagePending, SQLExecutionID: -1, strs: b.strs,
+			KilledReasons: map[string]int{}}
+		b.stages[key] = st
+		if l := b.latest[id]; l == nil || l.Attempt <= attempt {
+			b.latest[id] = st
+		}
+	}
+	return st
+}
+
+func (b *Builder) applyStageInfo(st *Stage, si *eventlog.StageInfo) {
+	if si.Name != "" {
+		st.Name = si.Name
+	}
+	if si.Details != "" {
+		st.Details = string(si.Details)
+	}
+	st.NumTasks = si.NumTasks
+	if si.ParentIDs != nil {
+		st.ParentIDs = si.ParentIDs
+	}
+	st.ResourceProfileID = si.ResourceProfID
+	if si.SubmissionTime != nil && *si.SubmissionTime > 0 {
+		st.SubmissionTime = *si.SubmissionTime
+		b.seen(st.SubmissionTime)
+	}
+	if si.CompletionTime != nil && *si.CompletionTime > 0 {
+		st.CompletionTime = *si.CompletionTime
+		b.seen(st.CompletionTime)
+	}
+	if len(si.RDDInfo) > 0 {
+		st.RDDIDs = st.RDDIDs[:0]
+		for i := range si.RDDInfo {
+			st.RDDIDs = append(st.RDDIDs, si.RDDInfo[i].RDDID)
+			b.applyRDD(st.ID, &si.RDDInfo[i])
+		}
+	}
+}
+
+func (b *Builder) applyRDD(stageID int, ri *eventlog.RDDInfo) {
+	r := b.rdds[ri.RDDID]
+	if r == nil {
+		r = &RDD{ID: ri.RDDID, FirstStageID: stageID}
+		b.rdds[ri.RDDID] = r
+	}
+	r.Name = ri.Name
+	r.Scope = ri.Scope
+	r.CallSite = ri.Callsite
+	r.ParentIDs = ri.ParentIDs
+	r.StorageLevel = ri.StorageLevel
+	r.NumPartitions = ri.NumPartitions
+	r.NumCachedParts = ri.NumCachedParts
+	r.MemorySize = ri.MemorySize
+	r.DiskSize = ri.DiskSize
+	r.DeterministicLevel = ri.DeterministicLvl
+	if ri.NumCachedParts > r.MaxCachedParts {
+		r.MaxCachedParts = ri.NumCachedParts
+	}
+	if ri.MemorySize > r.MaxMemorySize {
+		r.MaxMemorySize = ri.MemorySize
+	}
+	if ri.DiskSize > r.MaxDiskSize {
+		r.MaxDiskSize = ri.DiskSize
+	}
+	if n := len(r.StageIDs); n == 0 || r.StageIDs[n-1] != stageID {
+		r.StageIDs = append(r.StageIDs, stageID)
+	}
+}
+
+func (b *Builder) onJobStart(e *eventlog.JobStart) {
+	j := b.jobs[e.JobID]
+	if j == nil {
+		j = &Job{ID: e.JobID, SQLExecutionID: -1}
+		b.jobs[e.JobID] = j
+	}
+	j.SubmissionTime = e.SubmissionTime
+	b.seen(e.SubmissionTime)
+	j.Status = JobRunning
+	j.StageIDs = append([]int{}, e.StageIDs...)
+	if len(j.StageIDs) == 0 {
+		for _, si := range e.StageInfos {
+			j.StageIDs = append(j.StageIDs, si.StageID)
+		}
+	}
+	sort.Ints(j.StageIDs)
+	j.stageSet = map[int]struct{}{}
+	j.completedStages = map[int]struct{}{}
+	j.completedIndices = map[[2]int]struct{}{}
+	for _, id := range j.StageIDs {
+		j.stageSet[id] = struct{}{}
+		b.stageJobs[id] = append(b.stageJobs[id], j)
+	}
+	p := e.Properties
+	j.Description = p["spark.job.description"]
+	j.JobGroup = p["spark.jobGroup.id"]
+	j.CallSite = p["callSite.short"]
+	j.JobTags = []string{}
+	if tags := p["spark.job.tags"]; tags != "" {
+		j.JobTags = strings.Split(tags, ",")
+		sort.Strings(j.JobTags)
+	}
+	if v, ok := p["spark.sql.execution.id"]; ok {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			j.SQLExecutionID = id
+			x := b.sqlExec(id)
+			x.JobIDs = append(x.JobIDs, j.ID)
+		}
+	}
+	// The job's name is the name of its last stage; its task count the
+	// tasks of the stages not already computed.
+	var last *eventlog.StageInfo
+	for i := range e.StageInfos {
+		si := &e.StageInfos[i]
+		if last == nil || si.StageID > last.StageID {
+			last = si
+		}
+		if si.CompletionTime == nil {
+			j.NumTasks += si.NumTasks
+		}
+		st := b.stage(si.StageID, si.AttemptID)
+		if st.Name == "" || st.Status == StagePending {
+			b.applyStageInfo(st, si)
+		}
+		st.JobIDs = appendUnique(st.JobIDs, j.ID)
+		if j.SQLExecutionID >= 0 {
+			st.SQLExecutionID = j.SQLExecutionID
+		}
+	}
+	if last != nil {
+		j.Name = last.Name
+	}
+}
+
+func appendUnique(xs []int, x int) []int {
+	for _, y := range xs {
+		if y == x {
+			return xs
+		}
+	}
+	return append(xs, x)
+}
+
+func (b *Builder) onJobEnd(e *eventlog.JobEnd) {
+	j := b.jobs[e.JobID]
+	if j == nil {
+		j = &Job{ID: e.JobID, SQLExecutionID: -1, JobTags: []string{}, StageIDs: []int{}}
+		b.jobs[e.JobID] = j
+	}
+	j.CompletionTime = e.CompletionTime
+	b.seen(e.CompletionTime)
+	switch e.JobResult.Result {
+	case "JobSucceeded":
+		j.Status = JobSucceeded
+	default:
+		j.Status = JobFailed
+		if e.JobResult.Exception != nil {
+			j.FailureReason = string(e.JobResult.Exception.Message)
+		}
+	}
+	// Stages of the job that never ran were skipped: their results were
+	// already available.
+	for _, id := range j.StageIDs {
+		st := b.latest[id]
+		if st != nil && st.Status == StagePending {
+			st.Status = StageSkipped
+			j.NumSkippedStages++
+			j.NumSkippedTasks += st.NumTasks
+		}
+	}
+	j.NumActiveStages = 0
+	j.NumActiveTasks = 0
+}
+
+func (b *Builder) onStageSubmitted(e *eventlog.StageSubmitted) {
+	si := &e.StageInfo
+	st := b.stage(si.StageID, si.AttemptID)
+	b.applyStageInfo(st, si)
+	st.Status = StageActive
+	if v, ok := e.Properties["spark.sql.execution.id"]; ok {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			st.SQLExecutionID = id
+		}
+	}
+	for _, j := range b.stageJobs[si.StageID] {
+		if j.CompletionTime == 0 {
+			st.JobIDs = appendUnique(st.JobIDs, j.ID)
+			if j.SQLExecutionID >= 0 && st.SQLExecutionID < 0 {
+				st.SQLExecutionID = j.SQLExecutionID
+			}
+		}
+	}
+}
+
+func (b *Builder) onStageCompleted(e *eventlog.StageCompleted) {
+	si := &e.StageInfo
+	st := b.stage(si.StageID, si.AttemptID)
+	b.applyStageInfo(st, si)
+	st.hasCompletedEvt = true
+	if si.FailureReason != nil {
+		st.Status = StageFailed
+		st.FailureReason = string(*si.FailureReason)
+	} else {
+		st.Status = StageComplete
+	}
+	st.Accumulables = st.Accumulables[:0]
+	for _, a := range si.Accumulables {
+		if a.Name == nil || strings.HasPrefix(*a.Name, "internal.") {
+			continue
+		}
+		if m := b.sqlMetric[a.ID]; m != nil {
+			continue // SQL metrics are reported by their plan node
+		}
+		v := int64(0)
+		if a.Value != nil {
+			v = int64(*a.Value)
+		}
+		st.Accumulables = append(st.Accumulables, StageAccumulable{ID: a.ID, Name: *a.Name, Value: v})
+	}
+	for _, j := range b.stageJobs[si.StageID] {
+		if j.CompletionTime != 0 && j.Status != JobRunning {
+			continue
+		}
+		if st.Status == StageComplete {
+			j.completedStages[si.StageID] = struct{}{}
+		} else {
+			j.failedStages++
+		}
+	}
+}
+
+func (b *Builder) onTaskStart(e *eventlog.TaskStart) {
+	st := b.stage(e.StageID, e.AttemptID)
+	if st.activeTaskIDs == nil {
+		st.activeTaskIDs = map[int64]struct{}{}
+	}
+	st.activeTaskIDs[e.TaskInfo.TaskID] = struct{}{}
+	if lt := e.TaskInfo.LaunchTime; lt > 0 && (st.FirstTaskLaunchedTime == 0 || lt < st.FirstTaskLaunchedTime) {
+		st.FirstTaskLaunchedTime = lt
+	}
+	b.seen(e.TaskInfo.LaunchTime)
+}
+
+// reasonOf names the end reason of an unsuccessful task.
+func reasonOf(r *eventlog.TaskEndReason) string {
+	switch r.Reason {
+	case "ExceptionFailure":
+		if r.ClassName != "" {
+			return "ExceptionFailure: " + r.ClassName
+		}
+	case "ExecutorLostFailure":
+		if r.LossReason != "" {
+			return "ExecutorLostFailure: " + firstLine(string(r.LossReason), 160)
+		}
+	case "TaskKilled":
+		if r.KillReason != "" {
+			return "TaskKilled: " + firstLine(string(r.KillReason), 160)
+		}
+	}
+	return r.Reason
+}
+
+func firstLine(s string, max int) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > max {
+		s = s[:max]
+	}
+	return s
+}
+
+func (b *Builder) onTaskEnd(e *eventlog.TaskEnd) {
+	ti := &e.TaskInfo
+	st := b.stage(e.StageID, e.AttemptID)
+	delete(st.activeTaskIDs, ti.TaskID)
+	b.seen(ti.FinishTime)
+
+	t := &b.scratch
+	*t = Task{TaskID: ti.TaskID, Index: ti.Index, Attempt: ti.Attempt, Speculative: ti.Speculative,
+		Locality: ti.Locality, Executor: ti.ExecutorID, Host: ti.Host, LaunchTime: ti.LaunchTime, FinishTime: ti.FinishTime}
+	if ti.LaunchTime > 0 && (st.FirstTaskLaunchedTime == 0 || ti.LaunchTime < st.FirstTaskLaunchedTime) {
+		st.FirstTaskLaunchedTime = ti.LaunchTime
+	}
+	switch e.Reason.Reason {
+	case "Success", "":
+		t.Status = TaskSuccess
+		if ti.Failed || ti.Killed {
+			t.Status = TaskFailed
+		}
+	case "TaskKilled", "TaskCommitDenied":
+		t.Status = TaskKilled
+	case "Resubmitted":
+		t.Status = TaskResubmitted
+	default:
+		t.Status = TaskFailed
+	}
+	var reason string
+	if t.Status != TaskSuccess {
+		reason = reasonOf(&e.Reason)
+	}
+
+	// Task metrics.
+	if m := e.Metrics; m != nil {
+		t.HasMetrics = true
+		fillMetrics(&t.M, m, ti)
+	}
+	if t.HasMetrics || ti.FinishTime > 0 {
+		if ti.FinishTime > 0 && ti.LaunchTime > 0 {
+			t.M[Duration] = ti.FinishTime - ti.LaunchTime
+		}
+		if ti.GettingResultTime > 0 && ti.FinishTime > 0 {
+			t.M[GettingResultTime] = ti.FinishTime - ti.GettingResultTime
+		}
+		if t.HasMetrics {
+			d := t.M[Duration] - t.M[RunTime] - t.M[DeserializeTime] - t.M[ResultSerializationTime] - t.M[GettingResultTime]
+			if d < 0 {
+				d = 0
+			}
+			t.M[SchedulerDelay] = d
+		}
+	}
+	if e.Metrics != nil && e.Metrics.PeakExecMemory == nil {
+		for _, a := range ti.Accumulables {
+			if a.Name != nil && *a.Name == "internal.metrics.peakExecutionMemory" && a.Update != nil {
+				t.M[PeakExecutionMemory] = int64(*a.Update)
+			}
+		}
+	}
+
+	st.tasks.add(t, b.strs.id(ti.ExecutorID), b.strs.id(ti.Host), b.strs.id(reason))
+
+	// Stage counts and totals.
+	switch t.Status {
+	case TaskSuccess:
+		st.NumCompleteTasks++
+		if st.completedIdx.set(ti.Index) {
+			st.NumCompletedIndices++
+		}
+	case TaskKilled:
+		st.NumKilledTasks++
+		st.KilledReasons[killSummary(&e.Reason)]++
+	case TaskResubmitted:
+		st.NumResubmitted++
+		st.NumFailedTasks++
+	default:
+		st.NumFailedTasks++
+	}
+	if t.Status != TaskSuccess && t.Status != TaskKilled {
+		if st.FailureReasons == nil {
+			st.FailureReasons = map[string]int{}
+		}
+		if len(st.FailureReasons) < 64 {
+			st.FailureReasons[reason]++
+		}
+	}
+	if ti.Speculative {
+		st.NumSpeculative++
+	}
+	if t.HasMetrics {
+		for i := range st.Totals {
+			st.Totals[i] += t.M[i]
+		}
+	}
+
+	// Executor.
+	ex := b.executor(ti.ExecutorID)
+	if ex.Host == "" {
+		ex.Host = ti.Host
+	}
+	ex.TotalTasks++
+	switch t.Status {
+	case TaskSuccess:
+		ex.CompletedTasks++
+	case TaskKilled:
+		ex.KilledTasks++
+	default:
+		ex.FailedTasks++
+	}
+	ex.TotalDuration += t.M[Duration]
+	if t.HasMetrics {
+		ex.TotalGCTime += t.M[GCTime]
+		ex.TotalInputBytes += t.M[InputBytes]
+		ex.TotalShuffleRead += t.M.ShuffleReadBytes()
+		ex.TotalShuffleWrite += t.M[ShuffleWriteBytes]
+		ex.MemorySpilled += t.M[MemoryBytesSpilled]
+		ex.DiskSpilled += t.M[DiskBytesSpilled]
+	}
+	b.peaks(ex, e.ExecMetrics)
+
+	// Jobs running this stage.
+	for _, j := range b.stageJobs[e.StageID] {
+		if j.Status != JobRunning && j.CompletionTime != 0 {
+			continue
+		}
+		switch t.Status {
+		case TaskSuccess:
+			j.NumCompletedTasks++
+			if j.completedIndices != nil {
+				j.completedIndices[[2]int{e.StageID, ti.Index}] = struct{}{}
+			}
+		case TaskKilled:
+			j.NumKilledTasks++
+		default:
+			j.NumFailedTasks++
+		}
+	}
+
+	// SQL metrics carried by the task's accumulables.
+	if t.Status == TaskSuccess {
+		for i := range ti.Accumulables {
+			a := &ti.Accumulables[i]
+			m := b.sqlMetric[a.ID]
+			if m == nil || a.Update == nil {
+				continue
+			}
+			v := int64(*a.Update)
+			if v < 0 {
+				continue
+			}
+			if m.Tasks == 0 || v < m.Min {
+				m.Min = v
+			}
+			if v > m.Max {
+				m.Max = v
+			}
+			m.Tasks++
+			m.Value += v
+			m.Set = true
+		}
+	}
+}
+
+func killSummary(r *eventlog.TaskEndReason) string {
+	if r.KillReason != "" {
+		return firstLine(string(r.KillReason), 200)
+	}
+	return r.Reason
+}
+
+func fillMetrics(out *Metrics, m *eventlog.TaskMetrics, ti *eventlog.TaskInfo) {
+	out[DeserializeTime] = m.DeserializeTime
+	out[DeserializeCPUTimeNs] = m.DeserializeCPUTime
+	out[RunTime] = m.RunTime
+	out[CPUTimeNs] = m.CPUTime
+	out[GCTime] = m.GCTime
+	out[ResultSize] = m.ResultSize
+	out[ResultSerializationTime] = m.ResultSerTime
+	if m.PeakExecMemory != nil {
+		out[PeakExecutionMemory] = *m.PeakExecMemory
+	}
+	out[MemoryBytesSpilled] = m.MemorySpilled
+	out[DiskBytesSpilled] = m.DiskSpilled
+	if in := m.Input; in != nil {
+		out[InputBytes] = in.BytesRead
+		out[InputRecords] = in.RecordsRead
+	}
+	if o := m.Output; o != nil {
+		out[OutputBytes] = o.BytesWritten
+		out[OutputRecords] = o.RecordsWritten
+	}
+	if r := m.ShuffleRead; r != nil {
+		out[ShuffleRemoteBlocksFetched] = r.RemoteBlocksFetched
+		out[ShuffleLocalBlocksFetched] = r.LocalBlocksFetched
+		out[ShuffleFetchWaitTime] = r.FetchWaitTime
+		out[ShuffleRemoteBytesRead] = r.RemoteBytesRead
+		out[ShuffleRemoteBytesReadToDisk] = r.RemoteBytesToDisk
+		out[ShuffleLocalBytesRead] = r.LocalBytesRead
+		out[ShuffleReadRecords] = r.TotalRecordsRead
+		out[ShuffleRemoteReqsDuration] = r.RemoteReqsDuration
+	}
+	if w := m.ShuffleWrite; w != nil {
+		out[ShuffleWriteBytes] = w.BytesWritten
+		out[ShuffleWriteTimeNs] = w.WriteTime
+		out[ShuffleWriteRecords] = w.RecordsWritten
+	}
+}
+
+func (b *Builder) onBlockUpdated(e *eventlog.BlockUpdated) {
+	info := &e.BlockUpdatedInfo
+	// rdd_<rddId>_<partition>
+	if !strings.HasPrefix(info.BlockID, "rdd_") {
+		return
+	}
+	rest := info.BlockID[4:]
+	if i := strings.IndexByte(rest, '_'); i > 0 {
+		id, err := strconv.Atoi(rest[:i])
+		if err != nil {
+			return
+		}
+		r := b.rdds[id]
+		if r == nil {
+			r = &RDD{ID: id, FirstStageID: -1}
+			b.rdds[id] = r
+		}
+		_ = r
+	}
+}
+
+// ---- SQL ----
+
+func (b *Builder) sqlExec(id int64) *SQLExecution {
+	x := b.sql[id]
+	if x == nil {
+		x = &SQLExecution{ID: id, RootID: id, Status: "RUNNING", Metrics: map[int64]*SQLMetric{}, JobIDs: []int{}}
+		b.sql[id] = x
+	}
+	return x
+}
+
+func (b *Builder) metric(x *SQLExecution, pm eventlog.PlanMetric) *SQLMetric {
+	m := b.sqlMetric[pm.AccumulatorID]
+	if m == nil {
+		m = &SQLMetric{Name: pm.Name, AccumulatorID: pm.AccumulatorID, Type: pm.MetricType}
+		b.sqlMetric[pm.AccumulatorID] = m
+	}
+	x.Metrics[pm.AccumulatorID] = m
+	return m
+}
+
+func (b *Builder) plan(x *SQLExecution, p *eventlog.SparkPlanInfo, next *int) *PlanNode {
+	n := &PlanNode{ID: *next, Name: p.NodeName, SimpleString: string(p.SimpleString), Metadata: p.Metadata}
+	*next++
+	for _, pm := range p.Metrics {
+		n.Metrics = append(n.Metrics, b.metric(x, pm))
+	}
+	for i := range p.Children {
+		n.Children = append(n.Children, b.plan(x, &p.Children[i], next))
+	}
+	return n
+}
+
+func (b *Builder) onSQLStart(e *eventlog.SQLExecutionStart) {
+	x := b.sqlExec(e.ExecutionID)
+	x.Description = string(e.Description)
+	x.Details = string(e.Details)
+	x.StartTime = e.Time
+	b.seen(e.Time)
+	if e.RootExecutionID != nil {
+		x.RootID = *e.RootExecutionID
+	}
+	x.PlanDescription = string(e.PhysicalPlan)
+	x.ModifiedConfigs = e.ModifiedConfigs
+	next := 0
+	x.Plans = append(x.Plans, b.plan(x, &e.PlanInfo, &next))
+}
+
+func (b *Builder) onSQLAdaptive(e *eventlog.SQLAdaptiveExecutionUpdate) {
+	x := b.sqlExec(e.ExecutionID)
+	x.PlanDescription = string(e.PhysicalPlan)
+	next := 0
+	x.Plans = append(x.Plans, b.plan(x, &e.PlanInfo, &next))
+}
+
+func (b *Builder) onSQLEnd(e *eventlog.SQLExecutionEnd) {
+	x := b.sqlExec(e.ExecutionID)
+	x.EndTime = e.Time
+	b.seen(e.Time)
+	x.Status = "COMPLETED"
+	if e.ErrorMessage != nil && *e.ErrorMessage != "" {
+		x.ErrorMessage = string(*e.ErrorMessage)
+		x.Status = "FAILED"
+	}
+}
+
+// ---- Streaming ----
+
+func (b *Builder) stream(id, runID string) *StreamingQuery {
+	key := runID
+	if key == "" {
+		key = id
+	}
+	q := b.streams[key]
+	if q == nil {
+		q = &StreamingQuery{ID: id, RunID: runID, Batches: []StreamingBatch{}}
+		b.streams[key] = q
+		b.streamIDs = append(b.streamIDs, key)
+	}
+	return q
+}
+
+func (b *Builder) onProgress(p *eventlog.StreamingProgress) {
+	q := b.stream(p.ID, p.RunID)
+	if p.Name != nil {
+		q.Name = *p.Name
+	}
+	bt := StreamingBatch{
+		BatchID:       p.BatchID,
+		Timestamp:     p.Timestamp,
+		BatchDuration: p.BatchDuration,
+		Durations:     p.DurationMs,
+		Watermark:     p.EventTime["watermark"],
+		EventTimeMin:  p.EventTime["min"],
+		EventTimeMax:  p.EventTime["max"],
+		NumOutputRows: p.Sink.NumOutputRows,
+		Sink:          p.Sink.Description,
+		Sources:       []string{},
+	}
+	if bt.BatchDuration == 0 {
+		bt.BatchDuration = p.DurationMs["triggerExecution"]
+	}
+	for _, s := range p.Sources {
+		bt.NumInputRows += s.NumInputRows
+		bt.InputRowsPerSec += float64(s.InputRowsPerSecond)
+		bt.ProcessedRowsPerSec += float64(s.ProcessedRowsPerSecond)
+		bt.Sources = append(bt.Sources, s.Description)
+	}
+	for _, so := range p.State {
+		bt.HasState = true
+		bt.StateRows += so.NumRowsTotal
+		bt.StateRowsUpdated += so.NumRowsUpdated
+		bt.StateMemory += so.MemoryUsedBytes
+		bt.DroppedByWatermark += so.NumRowsDroppedByWM
+	}
+	q.Batches = append(q.Batches, bt)
+}
+
+// Finish freezes the model. The Builder must not be used afterwards.
+func (b *Builder) Finish() *Application {
+	a := b.app
+	for _, ex := range b.executors {
+		a.Executors = append(a.Executors, ex)
+	}
+	sort.Slice(a.Executors, func(i, j int) bool { return executorLess(a.Executors[i].ID, a.Executors[j].ID) })
+	for _, j := range b.jobs {
+		j.NumCompletedIndices = len(j.completedIndices)
+		j.NumCompletedStages = len(j.completedStages)
+		j.NumFailedStages = j.failedStages
+		if j.StageIDs == nil {
+			j.StageIDs = []int{}
+		}
+		if j.JobTags == nil {
+			j.JobTags = []string{}
+		}
+		if j.Status == JobRunning {
+			for _, id := range j.StageIDs {
+				if st := b.latest[id]; st != nil && st.Status == StageActive {
+					j.NumActiveStages++
+					j.NumActiveTasks += len(st.activeTaskIDs)
+				}
+			}
+		}
+		a.Jobs = append(a.Jobs, j)
+	}
+	sort.Slice(a.Jobs, func(i, k int) bool { return a.Jobs[i].ID < a.Jobs[k].ID })
+	for _, st := range b.stages {
+		st.NumActiveTasks = len(st.activeTaskIDs)
+		if st.ParentIDs == nil {
+			st.ParentIDs = []int{}
+		}
+		if st.RDDIDs == nil {
+			st.RDDIDs = []int{}
+		}
+		if st.JobIDs == nil {
+			st.JobIDs = []int{}
+		}
+		if st.Accumulables == nil {
+			st.Accumulables = []StageAccumulable{}
+		}
+		sort.Ints(st.JobIDs)
+		a.Stages = append(a.Stages, st)
+	}
+	sort.Slice(a.Stages, func(i, j int) bool {
+		if a.Stages[i].ID != a.Stages[j].ID {
+			return a.Stages[i].ID < a.Stages[j].ID
+		}
+		return a.Stages[i].Attempt < a.Stages[j].Attempt
+	})
+	for _, r := range b.rdds {
+		r.StorageLevelName = storageLevelName(r.StorageLevel)
+		if r.ParentIDs == nil {
+			r.ParentIDs = []int{}
+		}
+		a.RDDs = append(a.RDDs, r)
+	}
+	sort.Slice(a.RDDs, func(i, j int) bool { return a.RDDs[i].ID < a.RDDs[j].ID })
+	for _, x := range b.sql {
+		sort.Ints(x.JobIDs)
+		a.SQL = append(a.SQL, x)
+	}
+	sort.Slice(a.SQL, func(i, j int) bool { return a.SQL[i].ID < a.SQL[j].ID })
+	for _, key := range b.streamIDs {
+		a.Streaming = append(a.Streaming, b.streams[key])
+	}
+	if a.Executors == nil {
+		a.Executors = []*Executor{}
+	}
+	if a.Jobs == nil {
+		a.Jobs = []*Job{}
+	}
+	if a.Stages == nil {
+		a.Stages = []*Stage{}
+	}
+	if a.RDDs == nil {
+		a.RDDs = []*RDD{}
+	}
+	if a.SQL == nil {
+		a.SQL = []*SQLExecution{}
+	}
+	if a.Streaming == nil {
+		a.Streaming = []*StreamingQuery{}
+	}
+	if a.Unpersisted == nil {
+		a.Unpersisted = []int{}
+	}
+	b.app = nil
+	return a
+}
+
+func executorLess(a, b string) bool {
+	if a == "driver" || b == "driver" {
+		return a == "driver" && b != "driver"
+	}
+	ai, errA := strconv.Atoi(a)
+	bi, errB := strconv.Atoi(b)
+	if errA == nil && errB == nil {
+		return ai < bi
+	}
+	if (errA == nil) != (errB == nil) {
+		return errA == nil
+	}
+	return a < b
+}
+
+func storageLevelName(l eventlog.StorageLevel) string {
+	if !l.UseDisk && !l.UseMemory && !l.UseOffHeap {
+		return "NONE"
+	}
+	var parts []string
+	if l.UseDisk {
+		parts = append(parts, "Disk")
+	}
+	if l.UseMemory {
+		parts = append(parts, "Memory")
+	}
+	if l.UseOffHeap {
+		parts = append(parts, "Off Heap")
+	}
+	ser := "Serialized"
+	if l.Deserialized {
+		ser = "Deserialized"
+	}
+	rep := l.Replication
+	if rep == 0 {
+		rep = 1
+	}
+	return fmt.Sprintf("%s %s %dx Replicated", strings.Join(parts, " "), ser, rep)
+}

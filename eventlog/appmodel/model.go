@@ -1,0 +1,373 @@
+// Package appmodel builds the application model from the events of one Spark
+// event log: the application, its configuration, executors, jobs, stage
+// attempts with compact per-task data, SQL executions with their plans and
+// metrics, and Structured Streaming progress.
+//
+// A Builder consumes events in one pass (it implements eventlog.Handler);
+// Finish freezes an immutable *Application that detectors and reports read.
+// Numbers follow the Spark History Server's rules (see
+// docs/history-server-semantics.md) so that they agree with its REST API.
+package appmodel
+
+import (
+	"github.com/sparkdiag/sparkdiag/eventlog"
+)
+
+// Application is everything sparkdiag knows about one application attempt.
+type Application struct {
+	ID           string `json:"id"`
+	AttemptID    string `json:"attemptId,omitempty"`
+	Name         string `json:"name"`
+	User         string `json:"sparkUser"`
+	SparkVersion string `json:"sparkVersion"`
+	// Start and End are epoch milliseconds; End is 0 when the log has no
+	// application end event.
+	Start    int64 `json:"startTimeEpoch"`
+	End      int64 `json:"endTimeEpoch"`
+	Complete bool  `json:"completed"`
+	// LastEvent is the latest timestamp seen in any event (ms): the end of
+	// an incomplete application, for durations.
+	LastEvent int64 `json:"lastEventEpoch"`
+
+	JVM         map[string]string `json:"-"`
+	SparkProps  map[string]string `json:"-"`
+	HadoopProps map[string]string `json:"-"`
+	SystemProps map[string]string `json:"-"`
+
+	Executors []*Executor       `json:"executors"`
+	Jobs      []*Job            `json:"jobs"`
+	Stages    []*Stage          `json:"stages"`
+	RDDs      []*RDD            `json:"rdds"`
+	SQL       []*SQLExecution   `json:"sqlExecutions"`
+	Streaming []*StreamingQuery `json:"streamingQueries"`
+
+	// Unpersisted lists the RDD ids the application unpersisted.
+	Unpersisted []int `json:"unpersistedRddIds"`
+
+	strs *strtab
+}
+
+// Duration is the wall-clock time of the application in ms: end minus start,
+// or last event minus start when the log is incomplete.
+func (a *Application) Duration() int64 {
+	end := a.End
+	if end == 0 {
+		end = a.LastEvent
+	}
+	if end < a.Start || a.Start == 0 {
+		return 0
+	}
+	return end - a.Start
+}
+
+// Prop returns a Spark property and whether it was set.
+func (a *Application) Prop(key string) (string, bool) {
+	v, ok := a.SparkProps[key]
+	return v, ok
+}
+
+// Stage returns the attempt of a stage, or nil.
+func (a *Application) Stage(id, attempt int) *Stage {
+	for _, s := range a.Stages {
+		if s.ID == id && s.Attempt == attempt {
+			return s
+		}
+	}
+	return nil
+}
+
+// Executor returns the executor with that id, or nil.
+func (a *Application) Executor(id string) *Executor {
+	for _, e := range a.Executors {
+		if e.ID == id {
+			return e
+		}
+	}
+	return nil
+}
+
+// Executor is one executor (or the driver, ID "driver").
+type Executor struct {
+	ID         string `json:"id"`
+	Host       string `json:"host"`
+	HostPort   string `json:"hostPort"`
+	TotalCores int    `json:"totalCores"`
+	// AddTime and RemoveTime are epoch ms (0 when unknown / still alive).
+	AddTime      int64  `json:"addTimeEpoch"`
+	RemoveTime   int64  `json:"removeTimeEpoch,omitempty"`
+	RemoveReason string `json:"removeReason,omitempty"`
+	IsActive     bool   `json:"isActive"`
+	// MaxMemory is the storage memory of the block manager (on+off heap).
+	MaxMemory         int64 `json:"maxMemory"`
+	MaxOnHeapMemory   int64 `json:"maxOnHeapMemory,omitempty"`
+	MaxOffHeapMemory  int64 `json:"maxOffHeapMemory,omitempty"`
+	ResourceProfileID int   `json:"resourceProfileId"`
+	Excluded          bool  `json:"isExcluded"`
+
+	TotalTasks        int   `json:"totalTasks"`
+	CompletedTasks    int   `json:"completedTasks"`
+	FailedTasks       int   `json:"failedTasks"`
+	KilledTasks       int   `json:"killedTasks"`
+	TotalDuration     int64 `json:"totalDuration"`
+	TotalGCTime       int64 `json:"totalGCTime"`
+	TotalInputBytes   int64 `json:"totalInputBytes"`
+	TotalShuffleRead  int64 `json:"totalShuffleRead"`
+	TotalShuffleWrite int64 `json:"totalShuffleWrite"`
+	MemorySpilled     int64 `json:"memoryBytesSpilled"`
+	DiskSpilled       int64 `json:"diskBytesSpilled"`
+
+	// PeakMemoryMetrics holds the peak of every executor metric seen
+	// (JVMHeapMemory, OnHeapExecutionMemory, ProcessTreeJVMRSSMemory, ...).
+	PeakMemoryMetrics map[string]int64 `json:"peakMemoryMetrics,omitempty"`
+}
+
+// JobStatus is the outcome of a job.
+type JobStatus string
+
+const (
+	JobRunning   JobStatus = "RUNNING"
+	JobSucceeded JobStatus = "SUCCEEDED"
+	JobFailed    JobStatus = "FAILED"
+	JobUnknown   JobStatus = "UNKNOWN"
+)
+
+// Job is one job.
+type Job struct {
+	ID             int       `json:"jobId"`
+	Name           string    `json:"name"`
+	Description    string    `json:"description,omitempty"`
+	SubmissionTime int64     `json:"submissionTimeEpoch"`
+	CompletionTime int64     `json:"completionTimeEpoch,omitempty"`
+	StageIDs       []int     `json:"stageIds"`
+	JobGroup       string    `json:"jobGroup,omitempty"`
+	JobTags        []string  `json:"jobTags"`
+	Status         JobStatus `json:"status"`
+	// SQLExecutionID is -1 when the job does not belong to a SQL execution.
+	SQLExecutionID int64  `json:"sqlExecutionId"`
+	CallSite       string `json:"callSite,omitempty"`
+	FailureReason  string `json:"failureReason,omitempty"`
+
+	NumTasks            int `json:"numTasks"`
+	NumActiveTasks      int `json:"numActiveTasks"`
+	NumCompletedTasks   int `json:"numCompletedTasks"`
+	NumSkippedTasks     int `json:"numSkippedTasks"`
+	NumFailedTasks      int `json:"numFailedTasks"`
+	NumKilledTasks      int `json:"numKilledTasks"`
+	NumCompletedIndices int `json:"numCompletedIndices"`
+	NumActiveStages     int `json:"numActiveStages"`
+	NumCompletedStages  int `json:"numCompletedStages"`
+	NumSkippedStages    int `json:"numSkippedStages"`
+	NumFailedStages     int `json:"numFailedStages"`
+
+	completedIndices map[[2]int]struct{} // (stageId, index)
+	stageSet         map[int]struct{}
+	completedStages  map[int]struct{}
+	failedStages     int
+}
+
+// StageStatus is the state of a stage attempt.
+type StageStatus string
+
+const (
+	StageActive   StageStatus = "ACTIVE"
+	StageComplete StageStatus = "COMPLETE"
+	StageFailed   StageStatus = "FAILED"
+	StagePending  StageStatus = "PENDING"
+	StageSkipped  StageStatus = "SKIPPED"
+)
+
+// Stage is one stage attempt.
+type Stage struct {
+	ID       int         `json:"stageId"`
+	Attempt  int         `json:"attemptId"`
+	Name     string      `json:"name"`
+	Details  string      `json:"details,omitempty"`
+	Status   StageStatus `json:"status"`
+	NumTasks int         `json:"numTasks"`
+	// Times are epoch ms; 0 when unknown.
+	SubmissionTime        int64  `json:"submissionTimeEpoch,omitempty"`
+	FirstTaskLaunchedTime int64  `json:"firstTaskLaunchedTimeEpoch,omitempty"`
+	CompletionTime        int64  `json:"completionTimeEpoch,omitempty"`
+	FailureReason         string `json:"failureReason,omitempty"`
+	ParentIDs             []int  `json:"parentIds"`
+	RDDIDs                []int  `json:"rddIds"`
+	JobIDs                []int  `json:"jobIds"`
+	// SQLExecutionID is -1 when no SQL execution ran the stage.
+	SQLExecutionID    int64 `json:"sqlExecutionId"`
+	ResourceProfileID int   `json:"resourceProfileId"`
+
+	NumActiveTasks      int `json:"numActiveTasks"`
+	NumCompleteTasks    int `json:"numCompleteTasks"`
+	NumFailedTasks      int `json:"numFailedTasks"`
+	NumKilledTasks      int `json:"numKilledTasks"`
+	NumCompletedIndices int `json:"numCompletedIndices"`
+	NumSpeculative      int `json:"numSpeculativeTasks"`
+	NumResubmitted      int `json:"numResubmittedTasks"`
+
+	// Totals are the stage's metric totals, summed as the History Server
+	// does (see docs/history-server-semantics.md).
+	Totals Metrics `json:"-"`
+	// FailureReasons counts the end reasons of unsuccessful tasks
+	// ("ExceptionFailure: java.lang.OutOfMemoryError", "FetchFailed", ...).
+	FailureReasons map[string]int `json:"failureReasons,omitempty"`
+	// KilledReasons counts the kill reasons of killed tasks.
+	KilledReasons map[string]int `json:"killedTasksSummary"`
+	// PeakExecutorMetrics are peaks over the stage's executors, when logged.
+	PeakExecutorMetrics map[string]int64 `json:"peakExecutorMetrics,omitempty"`
+	// Accumulables are the stage's named accumulators (final values).
+	Accumulables []StageAccumulable `json:"accumulatorUpdates"`
+
+	tasks           taskLog
+	strs            *strtab
+	completedIdx    bitset
+	activeTaskIDs   map[int64]struct{}
+	hasCompletedEvt bool
+}
+
+// StageAccumulable is a named accumulator of a stage.
+type StageAccumulable struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Value int64  `json:"value"`
+}
+
+// Key is "stageId.attempt".
+func (s *Stage) Key() [2]int { return [2]int{s.ID, s.Attempt} }
+
+// NumTasksSeen is the number of task-end events recorded for the stage.
+func (s *Stage) NumTasksSeen() int { return s.tasks.n }
+
+// RDD is one RDD seen in a stage's RDD info, with its storage state.
+type RDD struct {
+	ID                 int                   `json:"id"`
+	Name               string                `json:"name"`
+	Scope              string                `json:"scope,omitempty"`
+	CallSite           string                `json:"callSite,omitempty"`
+	ParentIDs          []int                 `json:"parentIds"`
+	StorageLevel       eventlog.StorageLevel `json:"-"`
+	StorageLevelName   string                `json:"storageLevel"`
+	NumPartitions      int                   `json:"numPartitions"`
+	NumCachedParts     int                   `json:"numCachedPartitions"`
+	MemorySize         int64                 `json:"memoryUsed"`
+	DiskSize           int64                 `json:"diskUsed"`
+	MaxCachedParts     int                   `json:"maxCachedPartitions"`
+	MaxMemorySize      int64                 `json:"maxMemoryUsed"`
+	MaxDiskSize        int64                 `json:"maxDiskUsed"`
+	StageIDs           []int                 `json:"stageIds"`
+	Unpersisted        bool                  `json:"unpersisted"`
+	FirstStageID       int                   `json:"firstStageId"`
+	DeterministicLevel string                `json:"deterministicLevel,omitempty"`
+}
+
+// Persisted reports whether the RDD was marked for caching.
+func (r *RDD) Persisted() bool {
+	l := r.StorageLevel
+	return l.UseDisk || l.UseMemory || l.UseOffHeap
+}
+
+// SQLExecution is one SQL query execution.
+type SQLExecution struct {
+	ID              int64  `json:"executionId"`
+	RootID          int64  `json:"rootExecutionId"`
+	Description     string `json:"description"`
+	Details         string `json:"details,omitempty"`
+	StartTime       int64  `json:"submissionTimeEpoch"`
+	EndTime         int64  `json:"completionTimeEpoch,omitempty"`
+	ErrorMessage    string `json:"errorMessage,omitempty"`
+	Status          string `json:"status"`
+	JobIDs          []int  `json:"jobIds"`
+	PlanDescription string `json:"-"` // final physical plan text, capped
+	// Plans holds every version of the plan: the initial one first, then
+	// each adaptive (AQE) re-plan; the last is the final plan.
+	Plans []*PlanNode `json:"-"`
+	// Metrics maps accumulator ids to their node metric and value.
+	Metrics         map[int64]*SQLMetric `json:"-"`
+	ModifiedConfigs map[string]string    `json:"modifiedConfigs,omitempty"`
+}
+
+// FinalPlan is the last version of the plan.
+func (e *SQLExecution) FinalPlan() *PlanNode {
+	if len(e.Plans) == 0 {
+		return nil
+	}
+	return e.Plans[len(e.Plans)-1]
+}
+
+// PlanNode is one operator of a physical plan.
+type PlanNode struct {
+	ID           int               `json:"nodeId"` // preorder index in its plan version
+	Name         string            `json:"nodeName"`
+	SimpleString string            `json:"simpleString"`
+	Metadata     map[string]string `json:"metadata,omitempty"`
+	Metrics      []*SQLMetric      `json:"metrics"`
+	Children     []*PlanNode       `json:"children,omitempty"`
+}
+
+// Walk calls fn for n and every node below it, preorder; fn returns false to
+// stop descending.
+func (n *PlanNode) Walk(fn func(*PlanNode) bool) {
+	if n == nil || !fn(n) {
+		return
+	}
+	for _, c := range n.Children {
+		c.Walk(fn)
+	}
+}
+
+// Metric returns the node's metric with that name, or nil.
+func (n *PlanNode) Metric(name string) *SQLMetric {
+	for _, m := range n.Metrics {
+		if m.Name == name {
+			return m
+		}
+	}
+	return nil
+}
+
+// SQLMetric is one SQL metric of a plan node, with its aggregated value.
+type SQLMetric struct {
+	Name          string `json:"name"`
+	AccumulatorID int64  `json:"accumulatorId"`
+	Type          string `json:"metricType"`
+	// Value is the total: the sum of task updates (each task's final value
+	// for its partition), or the last driver-side value.
+	Value int64 `json:"value"`
+	// Min and Max over task updates; Tasks counts them.
+	Min   int64 `json:"min"`
+	Max   int64 `json:"max"`
+	Tasks int   `json:"tasks"`
+	Set   bool  `json:"set"`
+}
+
+// StreamingQuery is one Structured Streaming query run.
+type StreamingQuery struct {
+	ID        string           `json:"id"`
+	RunID     string           `json:"runId"`
+	Name      string           `json:"name,omitempty"`
+	Start     string           `json:"start,omitempty"`
+	Exception string           `json:"exception,omitempty"`
+	Ended     bool             `json:"terminated"`
+	Batches   []StreamingBatch `json:"batches"`
+}
+
+// StreamingBatch is the progress report of one micro-batch.
+type StreamingBatch struct {
+	BatchID             int64            `json:"batchId"`
+	Timestamp           string           `json:"timestamp"`
+	BatchDuration       int64            `json:"batchDuration"`
+	Durations           map[string]int64 `json:"durationMs"`
+	NumInputRows        int64            `json:"numInputRows"`
+	InputRowsPerSec     float64          `json:"inputRowsPerSecond"`
+	ProcessedRowsPerSec float64          `json:"processedRowsPerSecond"`
+	Watermark           string           `json:"watermark,omitempty"`
+	EventTimeMin        string           `json:"eventTimeMin,omitempty"`
+	EventTimeMax        string           `json:"eventTimeMax,omitempty"`
+	StateRows           int64            `json:"stateRowsTotal"`
+	StateRowsUpdated    int64            `json:"stateRowsUpdated"`
+	StateMemory         int64            `json:"stateMemoryUsedBytes"`
+	DroppedByWatermark  int64            `json:"rowsDroppedByWatermark"`
+	HasState            bool             `json:"hasState"`
+	NumOutputRows       int64            `json:"numOutputRows"`
+	Sources             []string         `json:"sources"`
+	Sink                string           `json:"sink,omitempty"`
+}
