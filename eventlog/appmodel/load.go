@@ -1,6 +1,8 @@
 package appmodel
 
 import (
+	"strconv"
+
 	"github.com/sparkdiag/sparkdiag/eventlog"
 	"github.com/sparkdiag/sparkdiag/eventlog/source"
 )
@@ -11,6 +13,19 @@ func Load(log *source.Log, opts eventlog.Options) (*Application, *eventlog.Stats
 	b := NewBuilder()
 	st, err := eventlog.Read(log, b, opts)
 	app := b.Finish()
+	// Logs without an application-start event (edited logs, rolled parts)
+	// still carry the id and name in the Spark properties.
+	if app.ID == "" {
+		app.ID = app.SparkProps["spark.app.id"]
+	}
+	if app.Name == "" {
+		app.Name = app.SparkProps["spark.app.name"]
+	}
+	if app.Start == 0 {
+		if v, err := strconv.ParseInt(app.SparkProps["spark.app.startTime"], 10, 64); err == nil {
+			app.Start = v
+		}
+	}
 	if app.ID == "" {
 		app.ID = log.AppID
 		if app.AttemptID == "" {
