@@ -27,9 +27,9 @@ type Builder struct {
 	sqlMetric map[int64]*SQLMetric
 	streams   map[string]*StreamingQuery
 	streamIDs []string
-	// taskStarts holds tasks started and not yet ended, to count active
-	// tasks in incomplete logs: (stage, attempt) -> task id -> launch.
-	scratch Task
+	// liveTasks holds the tasks started and not yet ended.
+	liveTasks map[int64]struct{}
+	scratch   Task
 
 	// decode targets, reused
 	taskEnd   eventlog.TaskEnd
@@ -57,6 +57,7 @@ func NewBuilder() *Builder {
 		sql:       map[int64]*SQLExecution{},
 		sqlMetric: map[int64]*SQLMetric{},
 		streams:   map[string]*StreamingQuery{},
+		liveTasks: map[int64]struct{}{},
 	}
 }
 
@@ -146,8 +147,10 @@ func (b *Builder) Handle(k eventlog.Kind, data []byte) error {
 	case eventlog.KindExecutorMetricsUpdate:
 		var e eventlog.ExecutorMetricsUpdate
 		return decode(data, &e, func() {
-			for _, sm := range e.StageMetrics {
-				b.peaks(b.executor(e.ExecutorID), sm.Metrics)
+			if ex := b.executors[e.ExecutorID]; ex != nil && ex.RemoveTime == 0 {
+				for _, sm := range e.StageMetrics {
+					b.peaks(ex, sm.Metrics)
+				}
 			}
 		})
 	case eventlog.KindBlockUpdated:
@@ -156,8 +159,8 @@ func (b *Builder) Handle(k eventlog.Kind, data []byte) error {
 	case eventlog.KindExecutorExcluded:
 		var e eventlog.ExecutorExcluded
 		return decode(data, &e, func() {
-			if e.ExecutorID != "" {
-				b.executor(e.ExecutorID).Excluded = true
+			if ex := b.executors[e.ExecutorID]; ex != nil {
+				ex.Excluded = true
 			}
 		})
 	case eventlog.KindSQLExecutionStart:
@@ -250,17 +253,15 @@ func (b *Builder) onEnv(e *eventlog.EnvironmentUpdate) {
 	}
 }
 
-func (b *Builder) executor(id string) *Executor {
-	ex := b.executors[id]
-	if ex == nil {
-		ex = &Executor{ID: id, IsActive: true}
-		b.executors[id] = ex
-	}
-	return ex
-}
 
 func (b *Builder) onExecutorAdded(e *eventlog.ExecutorAdded) {
-	ex := b.executor(e.ExecutorID)
+	ex := b.executors[e.ExecutorID]
+	if ex == nil || ex.RemoveTime > 0 {
+		// A removed executor that comes back starts afresh, as in the
+		// History Server.
+		ex = &Executor{ID: e.ExecutorID}
+		b.executors[e.ExecutorID] = ex
+	}
 	ex.Host = e.ExecutorInfo.Host
 	ex.TotalCores = e.ExecutorInfo.TotalCores
 	ex.AddTime = e.Timestamp
@@ -273,7 +274,10 @@ func (b *Builder) onExecutorAdded(e *eventlog.ExecutorAdded) {
 }
 
 func (b *Builder) onExecutorRemoved(e *eventlog.ExecutorRemoved) {
-	ex := b.executor(e.ExecutorID)
+	ex := b.executors[e.ExecutorID]
+	if ex == nil || ex.RemoveTime > 0 {
+		return
+	}
 	ex.RemoveTime = e.Timestamp
 	ex.RemoveReason = string(e.Reason)
 	ex.IsActive = false
@@ -282,10 +286,11 @@ func (b *Builder) onExecutorRemoved(e *eventlog.ExecutorRemoved) {
 
 func (b *Builder) onBlockManagerAdded(e *eventlog.BlockManagerAdded) {
 	id := e.BlockManager.ExecutorID
-	if id == "<driver>" {
-		id = "driver"
+	ex := b.executors[id]
+	if ex == nil || ex.RemoveTime > 0 {
+		ex = &Executor{ID: id, IsActive: true, AddTime: e.Timestamp}
+		b.executors[id] = ex
 	}
-	ex := b.executor(id)
 	ex.HostPort = e.BlockManager.Host + ":" + strconv.Itoa(e.BlockManager.Port)
 	if ex.Host == "" {
 		ex.Host = e.BlockManager.Host
@@ -297,49 +302,65 @@ func (b *Builder) onBlockManagerAdded(e *eventlog.BlockManagerAdded) {
 	if e.MaxOffHeap != nil {
 		ex.MaxOffHeapMemory = *e.MaxOffHeap
 	}
-	if ex.AddTime == 0 {
-		ex.AddTime = e.Timestamp
-	}
 	b.seen(e.Timestamp)
 }
 
-func (b *Builder) peaks(ex *Executor, m map[string]int64) {
-	if len(m) == 0 {
-		return
-	}
-	if ex.PeakMemoryMetrics == nil {
-		ex.PeakMemoryMetrics = map[string]int64{}
-	}
-	for k, v := range m {
-		if v > ex.PeakMemoryMetrics[k] {
-			ex.PeakMemoryMetrics[k] = v
+// standardExecutorMetrics are the keys every executor-metrics object has;
+// Spark reads a missing object as all zeros.
+var standardExecutorMetrics = []string{"JVMHeapMemory", "JVMOffHeapMemory", "OnHeapExecutionMemory",
+	"OffHeapExecutionMemory", "OnHeapStorageMemory", "OffHeapStorageMemory", "OnHeapUnifiedMemory",
+	"OffHeapUnifiedMemory", "DirectPoolMemory", "MappedPoolMemory", "ProcessTreeJVMVMemory",
+	"ProcessTreeJVMRSSMemory", "ProcessTreePythonVMemory", "ProcessTreePythonRSSMemory",
+	"ProcessTreeOtherVMemory", "ProcessTreeOtherRSSMemory", "MinorGCCount", "MinorGCTime",
+	"MajorGCCount", "MajorGCTime", "TotalGCTime"}
+
+// maxInto raises each peak in *dst to the values of m, creating *dst with
+// every standard key at 0 when needed.
+func maxInto(dst *map[string]int64, m map[string]int64) {
+	if *dst == nil {
+		*dst = make(map[string]int64, len(standardExecutorMetrics))
+		for _, k := range standardExecutorMetrics {
+			(*dst)[k] = 0
 		}
 	}
+	for k, v := range m {
+		if cur, ok := (*dst)[k]; !ok || v > cur {
+			(*dst)[k] = v
+		}
+	}
+}
+
+func (b *Builder) peaks(ex *Executor, m map[string]int64) {
+	maxInto(&ex.PeakMemoryMetrics, m)
 }
 
 func (b *Builder) onStageExecutorMetrics(e *eventlog.StageExecutorMetrics) {
-	b.peaks(b.executor(e.ExecutorID), e.Metrics)
-	st := b.stage(e.StageID, e.AttemptID)
-	if st.PeakExecutorMetrics == nil {
-		st.PeakExecutorMetrics = map[string]int64{}
+	if ex := b.executors[e.ExecutorID]; ex != nil {
+		b.peaks(ex, e.Metrics)
 	}
-	for k, v := range e.Metrics {
-		if v > st.PeakExecutorMetrics[k] {
-			st.PeakExecutorMetrics[k] = v
-		}
+	st := b.stage(e.StageID, e.AttemptID)
+	if !st.closed {
+		maxInto(&st.PeakExecutorMetrics, e.Metrics)
 	}
 }
 
+// stage returns the tracked attempt of a stage, creating it when needed.
 func (b *Builder) stage(id, attempt int) *Stage {
+	if st := b.stages[[2]int{id, attempt}]; st != nil {
+		return st
+	}
+	return b.newStage(id, attempt)
+}
+
+// newStage creates a fresh record for a stage attempt, replacing any earlier
+// one under the same key.
+func (b *Builder) newStage(id, attempt int) *Stage {
 	key := [2]int{id, attempt}
-	st := b.stages[key]
-	if st == nil {
-		st = &Stage{ID: id, Attempt: attempt, Status: StagePending, SQLExecutionID: -1, strs: b.strs,
-			KilledReasons: map[string]int{}}
-		b.stages[key] = st
-		if l := b.latest[id]; l == nil || l.Attempt <= attempt {
-			b.latest[id] = st
-		}
+	st := &Stage{ID: id, Attempt: attempt, Status: StagePending, SQLExecutionID: -1, strs: b.strs,
+		KilledReasons: map[string]int{}}
+	b.stages[key] = st
+	if l := b.latest[id]; l == nil || l.Attempt <= attempt {
+		b.latest[id] = st
 	}
 	return st
 }
@@ -404,12 +425,12 @@ func (b *Builder) applyRDD(stageID int, ri *eventlog.RDDInfo) {
 }
 
 func (b *Builder) onJobStart(e *eventlog.JobStart) {
-	j := b.jobs[e.JobID]
-	if j == nil {
-		j = &Job{ID: e.JobID, SQLExecutionID: -1}
-		b.jobs[e.JobID] = j
+	j := &Job{ID: e.JobID, SQLExecutionID: -1, KilledReasons: map[string]int{},
+		completedIndices: map[[2]int]struct{}{}, completedStages: map[int]struct{}{}, skippedStages: map[int]struct{}{}}
+	b.jobs[e.JobID] = j
+	if e.SubmissionTime > 0 {
+		j.SubmissionTime = e.SubmissionTime
 	}
-	j.SubmissionTime = e.SubmissionTime
 	b.seen(e.SubmissionTime)
 	j.Status = JobRunning
 	j.StageIDs = append([]int{}, e.StageIDs...)
@@ -418,12 +439,7 @@ func (b *Builder) onJobStart(e *eventlog.JobStart) {
 			j.StageIDs = append(j.StageIDs, si.StageID)
 		}
 	}
-	sort.Ints(j.StageIDs)
-	j.stageSet = map[int]struct{}{}
-	j.completedStages = map[int]struct{}{}
-	j.completedIndices = map[[2]int]struct{}{}
 	for _, id := range j.StageIDs {
-		j.stageSet[id] = struct{}{}
 		b.stageJobs[id] = append(b.stageJobs[id], j)
 	}
 	p := e.Properties
@@ -454,7 +470,7 @@ func (b *Builder) onJobStart(e *eventlog.JobStart) {
 			j.NumTasks += si.NumTasks
 		}
 		st := b.stage(si.StageID, si.AttemptID)
-		if st.Name == "" || st.Status == StagePending {
+		if !st.closed {
 			b.applyStageInfo(st, si)
 		}
 		st.JobIDs = appendUnique(st.JobIDs, j.ID)
@@ -479,10 +495,11 @@ func appendUnique(xs []int, x int) []int {
 func (b *Builder) onJobEnd(e *eventlog.JobEnd) {
 	j := b.jobs[e.JobID]
 	if j == nil {
-		j = &Job{ID: e.JobID, SQLExecutionID: -1, JobTags: []string{}, StageIDs: []int{}}
-		b.jobs[e.JobID] = j
+		return // the History Server ignores the end of a job it never saw start
 	}
-	j.CompletionTime = e.CompletionTime
+	if e.CompletionTime > 0 {
+		j.CompletionTime = e.CompletionTime
+	}
 	b.seen(e.CompletionTime)
 	switch e.JobResult.Result {
 	case "JobSucceeded":
@@ -493,33 +510,48 @@ func (b *Builder) onJobEnd(e *eventlog.JobEnd) {
 			j.FailureReason = string(e.JobResult.Exception.Message)
 		}
 	}
-	// Stages of the job that never ran were skipped: their results were
+	// Stages of the job that never ran were skipped: their output was
 	// already available.
 	for _, id := range j.StageIDs {
 		st := b.latest[id]
-		if st != nil && st.Status == StagePending {
-			st.Status = StageSkipped
-			j.NumSkippedStages++
+		if st == nil || st.closed || st.Status != StagePending {
+			continue
+		}
+		st.Status = StageSkipped
+		st.closed = true
+		if _, ok := j.skippedStages[id]; !ok {
+			j.skippedStages[id] = struct{}{}
 			j.NumSkippedTasks += st.NumTasks
 		}
+		j.NumActiveStages-- // as the History Server does, even for a stage never active
 	}
-	j.NumActiveStages = 0
-	j.NumActiveTasks = 0
 }
 
 func (b *Builder) onStageSubmitted(e *eventlog.StageSubmitted) {
 	si := &e.StageInfo
-	st := b.stage(si.StageID, si.AttemptID)
+	st := b.stages[[2]int{si.StageID, si.AttemptID}]
+	if st == nil || st.closed {
+		st = b.newStage(si.StageID, si.AttemptID)
+	}
 	b.applyStageInfo(st, si)
 	st.Status = StageActive
+	st.Description = e.Properties["spark.job.description"]
+	st.SchedulingPool = e.Properties["spark.scheduler.pool"]
+	if st.SchedulingPool == "" {
+		st.SchedulingPool = "default"
+	}
 	if v, ok := e.Properties["spark.sql.execution.id"]; ok {
 		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
 			st.SQLExecutionID = id
 		}
 	}
+	st.jobs = st.jobs[:0]
 	for _, j := range b.stageJobs[si.StageID] {
-		if j.CompletionTime == 0 {
+		if j.Status == JobRunning {
+			st.jobs = append(st.jobs, j)
 			st.JobIDs = appendUnique(st.JobIDs, j.ID)
+			j.NumActiveStages++
+			delete(j.completedStages, si.StageID)
 			if j.SQLExecutionID >= 0 && st.SQLExecutionID < 0 {
 				st.SQLExecutionID = j.SQLExecutionID
 			}
@@ -529,18 +561,23 @@ func (b *Builder) onStageSubmitted(e *eventlog.StageSubmitted) {
 
 func (b *Builder) onStageCompleted(e *eventlog.StageCompleted) {
 	si := &e.StageInfo
-	st := b.stage(si.StageID, si.AttemptID)
+	st := b.stages[[2]int{si.StageID, si.AttemptID}]
+	if st == nil || st.closed {
+		return // the History Server ignores a stage it no longer tracks
+	}
 	b.applyStageInfo(st, si)
-	st.hasCompletedEvt = true
-	if si.FailureReason != nil {
+	switch {
+	case si.FailureReason != nil:
 		st.Status = StageFailed
 		st.FailureReason = string(*si.FailureReason)
-	} else {
+	case si.SubmissionTime != nil:
 		st.Status = StageComplete
+	default:
+		st.Status = StageSkipped // pre-2.2 logs mark skipped stages this way
 	}
 	st.Accumulables = st.Accumulables[:0]
 	for _, a := range si.Accumulables {
-		if a.Name == nil || strings.HasPrefix(*a.Name, "internal.") {
+		if a.Name == nil || strings.HasPrefix(*a.Name, "internal.") || (a.Metadata != nil && *a.Metadata == "sql") {
 			continue
 		}
 		if m := b.sqlMetric[a.ID]; m != nil {
@@ -552,28 +589,44 @@ func (b *Builder) onStageCompleted(e *eventlog.StageCompleted) {
 		}
 		st.Accumulables = append(st.Accumulables, StageAccumulable{ID: a.ID, Name: *a.Name, Value: v})
 	}
-	for _, j := range b.stageJobs[si.StageID] {
-		if j.CompletionTime != 0 && j.Status != JobRunning {
-			continue
-		}
-		if st.Status == StageComplete {
+	for _, j := range st.jobs {
+		j.NumActiveStages--
+		switch st.Status {
+		case StageComplete:
 			j.completedStages[si.StageID] = struct{}{}
-		} else {
-			j.failedStages++
+		case StageFailed:
+			j.NumFailedStages++
+		case StageSkipped:
+			if _, ok := j.skippedStages[si.StageID]; !ok {
+				j.skippedStages[si.StageID] = struct{}{}
+				j.NumSkippedTasks += si.NumTasks
+			}
 		}
+	}
+	if st.NumActiveTasks == 0 {
+		st.closed = true
 	}
 }
 
 func (b *Builder) onTaskStart(e *eventlog.TaskStart) {
+	ti := &e.TaskInfo
+	b.seen(ti.LaunchTime)
+	b.liveTasks[ti.TaskID] = struct{}{}
 	st := b.stage(e.StageID, e.AttemptID)
-	if st.activeTaskIDs == nil {
-		st.activeTaskIDs = map[int64]struct{}{}
+	st.startsSeen++
+	if !st.closed {
+		st.NumActiveTasks++
+		if lt := ti.LaunchTime; lt > 0 && (st.FirstTaskLaunchedTime == 0 || lt < st.FirstTaskLaunchedTime) {
+			st.FirstTaskLaunchedTime = lt
+		}
+		for _, j := range st.jobs {
+			j.NumActiveTasks++
+		}
 	}
-	st.activeTaskIDs[e.TaskInfo.TaskID] = struct{}{}
-	if lt := e.TaskInfo.LaunchTime; lt > 0 && (st.FirstTaskLaunchedTime == 0 || lt < st.FirstTaskLaunchedTime) {
-		st.FirstTaskLaunchedTime = lt
+	if ex := b.executors[ti.ExecutorID]; ex != nil && ex.RemoveTime == 0 {
+		ex.TotalTasks++
+		ex.ActiveTasks++
 	}
-	b.seen(e.TaskInfo.LaunchTime)
 }
 
 // reasonOf names the end reason of an unsuccessful task.
@@ -607,138 +660,147 @@ func firstLine(s string, max int) string {
 
 func (b *Builder) onTaskEnd(e *eventlog.TaskEnd) {
 	ti := &e.TaskInfo
-	st := b.stage(e.StageID, e.AttemptID)
-	delete(st.activeTaskIDs, ti.TaskID)
 	b.seen(ti.FinishTime)
+	_, hadStart := b.liveTasks[ti.TaskID]
+	delete(b.liveTasks, ti.TaskID)
+	st := b.stage(e.StageID, e.AttemptID)
 
 	t := &b.scratch
 	*t = Task{TaskID: ti.TaskID, Index: ti.Index, Attempt: ti.Attempt, Speculative: ti.Speculative,
-		Locality: ti.Locality, Executor: ti.ExecutorID, Host: ti.Host, LaunchTime: ti.LaunchTime, FinishTime: ti.FinishTime}
-	if ti.LaunchTime > 0 && (st.FirstTaskLaunchedTime == 0 || ti.LaunchTime < st.FirstTaskLaunchedTime) {
-		st.FirstTaskLaunchedTime = ti.LaunchTime
-	}
+		Locality: ti.Locality, Executor: ti.ExecutorID, Host: ti.Host, LaunchTime: ti.LaunchTime,
+		FinishTime: ti.FinishTime, HadStart: hadStart}
+	resubmitted := false
 	switch e.Reason.Reason {
 	case "Success", "":
 		t.Status = TaskSuccess
-		if ti.Failed || ti.Killed {
-			t.Status = TaskFailed
-		}
 	case "TaskKilled", "TaskCommitDenied":
 		t.Status = TaskKilled
 	case "Resubmitted":
 		t.Status = TaskResubmitted
+		resubmitted = true
 	default:
 		t.Status = TaskFailed
+	}
+	// Like the History Server, the status of a task comes from its flags.
+	switch {
+	case ti.Failed && t.Status == TaskSuccess:
+		t.Status = TaskFailed
+	case ti.Killed && t.Status == TaskSuccess:
+		t.Status = TaskKilled
 	}
 	var reason string
 	if t.Status != TaskSuccess {
 		reason = reasonOf(&e.Reason)
 	}
 
-	// Task metrics.
+	// A task end without metrics counts as all zeros (Spark's own reading).
+	t.HasMetrics = true
 	if m := e.Metrics; m != nil {
-		t.HasMetrics = true
-		fillMetrics(&t.M, m, ti)
-	}
-	if t.HasMetrics || ti.FinishTime > 0 {
-		if ti.FinishTime > 0 && ti.LaunchTime > 0 {
-			t.M[Duration] = ti.FinishTime - ti.LaunchTime
-		}
-		if ti.GettingResultTime > 0 && ti.FinishTime > 0 {
-			t.M[GettingResultTime] = ti.FinishTime - ti.GettingResultTime
-		}
-		if t.HasMetrics {
-			d := t.M[Duration] - t.M[RunTime] - t.M[DeserializeTime] - t.M[ResultSerializationTime] - t.M[GettingResultTime]
-			if d < 0 {
-				d = 0
-			}
-			t.M[SchedulerDelay] = d
-		}
-	}
-	if e.Metrics != nil && e.Metrics.PeakExecMemory == nil {
-		for _, a := range ti.Accumulables {
-			if a.Name != nil && *a.Name == "internal.metrics.peakExecutionMemory" && a.Update != nil {
-				t.M[PeakExecutionMemory] = int64(*a.Update)
+		fillMetrics(&t.M, m)
+		if m.PeakExecMemory == nil {
+			for _, a := range ti.Accumulables {
+				if a.Name != nil && *a.Name == "internal.metrics.peakExecutionMemory" && a.Update != nil {
+					t.M[PeakExecutionMemory] = int64(*a.Update)
+				}
 			}
 		}
 	}
-
+	if ti.FinishTime > 0 && ti.LaunchTime > 0 {
+		t.M[Duration] = ti.FinishTime - ti.LaunchTime
+	}
+	if ti.GettingResultTime > 0 && ti.FinishTime > 0 {
+		t.M[GettingResultTime] = ti.FinishTime - ti.GettingResultTime
+	}
+	if d := t.M[Duration] - t.M[RunTime] - t.M[DeserializeTime] - t.M[ResultSerializationTime] - t.M[GettingResultTime]; d > 0 {
+		t.M[SchedulerDelay] = d
+	}
 	st.tasks.add(t, b.strs.id(ti.ExecutorID), b.strs.id(ti.Host), b.strs.id(reason))
-
-	// Stage counts and totals.
-	switch t.Status {
-	case TaskSuccess:
-		st.NumCompleteTasks++
-		if st.completedIdx.set(ti.Index) {
-			st.NumCompletedIndices++
-		}
-	case TaskKilled:
-		st.NumKilledTasks++
-		st.KilledReasons[killSummary(&e.Reason)]++
-	case TaskResubmitted:
-		st.NumResubmitted++
-		st.NumFailedTasks++
-	default:
-		st.NumFailedTasks++
+	if ti.LaunchTime > 0 && (st.FirstTaskLaunchedTime == 0 || ti.LaunchTime < st.FirstTaskLaunchedTime) && st.startsSeen == 0 {
+		st.FirstTaskLaunchedTime = ti.LaunchTime // no start events: use the ends
 	}
-	if t.Status != TaskSuccess && t.Status != TaskKilled {
-		if st.FailureReasons == nil {
-			st.FailureReasons = map[string]int{}
+	if !resubmitted {
+		for i := range st.allTotals {
+			st.allTotals[i] += t.M[i]
 		}
-		if len(st.FailureReasons) < 64 {
+	}
+
+	// Stage counts and totals, while the stage is tracked.
+	if !st.closed {
+		switch t.Status {
+		case TaskSuccess:
+			st.NumCompleteTasks++
+			if st.completedIdx.set(ti.Index) {
+				st.NumCompletedIndices++
+			}
+		case TaskKilled:
+			st.NumKilledTasks++
+			st.KilledReasons[killSummary(&e.Reason)]++
+		default:
+			st.NumFailedTasks++
+		}
+		if resubmitted {
+			st.NumResubmitted++
+		} else if st.startsSeen > 0 {
+			st.NumActiveTasks--
+		}
+		if t.Status != TaskSuccess && t.Status != TaskKilled && len(st.FailureReasons) < 64 {
+			if st.FailureReasons == nil {
+				st.FailureReasons = map[string]int{}
+			}
 			st.FailureReasons[reason]++
 		}
-	}
-	if ti.Speculative {
-		st.NumSpeculative++
-	}
-	if t.HasMetrics {
-		for i := range st.Totals {
-			st.Totals[i] += t.M[i]
+		if ti.Speculative {
+			st.NumSpeculative++
+		}
+		if hadStart {
+			for i := range st.Totals {
+				st.Totals[i] += t.M[i]
+			}
+		}
+		maxInto(&st.PeakExecutorMetrics, e.ExecMetrics)
+		for _, j := range st.jobs {
+			if !resubmitted && st.startsSeen > 0 {
+				j.NumActiveTasks--
+			}
+			switch t.Status {
+			case TaskSuccess:
+				j.NumCompletedTasks++
+				j.completedIndices[[2]int{e.StageID, ti.Index}] = struct{}{}
+			case TaskKilled:
+				j.NumKilledTasks++
+				j.KilledReasons[killSummary(&e.Reason)]++
+			default:
+				j.NumFailedTasks++
+			}
+		}
+		if st.NumActiveTasks <= 0 && (st.Status == StageComplete || st.Status == StageFailed || st.Status == StageSkipped) {
+			st.closed = true
 		}
 	}
 
-	// Executor.
-	ex := b.executor(ti.ExecutorID)
-	if ex.Host == "" {
-		ex.Host = ti.Host
-	}
-	ex.TotalTasks++
-	switch t.Status {
-	case TaskSuccess:
-		ex.CompletedTasks++
-	case TaskKilled:
-		ex.KilledTasks++
-	default:
-		ex.FailedTasks++
-	}
-	ex.TotalDuration += t.M[Duration]
-	if t.HasMetrics {
-		ex.TotalGCTime += t.M[GCTime]
-		ex.TotalInputBytes += t.M[InputBytes]
-		ex.TotalShuffleRead += t.M.ShuffleReadBytes()
-		ex.TotalShuffleWrite += t.M[ShuffleWriteBytes]
-		ex.MemorySpilled += t.M[MemoryBytesSpilled]
-		ex.DiskSpilled += t.M[DiskBytesSpilled]
-	}
-	b.peaks(ex, e.ExecMetrics)
-
-	// Jobs running this stage.
-	for _, j := range b.stageJobs[e.StageID] {
-		if j.Status != JobRunning && j.CompletionTime != 0 {
-			continue
+	// Executor, while it is alive.
+	if ex := b.executors[ti.ExecutorID]; ex != nil && ex.RemoveTime == 0 {
+		if !resubmitted {
+			ex.ActiveTasks--
 		}
 		switch t.Status {
 		case TaskSuccess:
-			j.NumCompletedTasks++
-			if j.completedIndices != nil {
-				j.completedIndices[[2]int{e.StageID, ti.Index}] = struct{}{}
-			}
+			ex.CompletedTasks++
 		case TaskKilled:
-			j.NumKilledTasks++
+			ex.KilledTasks++
 		default:
-			j.NumFailedTasks++
+			ex.FailedTasks++
 		}
+		ex.TotalDuration += t.M[Duration]
+		if !resubmitted {
+			ex.TotalGCTime += t.M[GCTime]
+			ex.TotalInputBytes += t.M[InputBytes]
+			ex.TotalShuffleRead += t.M.ShuffleReadBytes()
+			ex.TotalShuffleWrite += t.M[ShuffleWriteBytes]
+			ex.MemorySpilled += t.M[MemoryBytesSpilled]
+			ex.DiskSpilled += t.M[DiskBytesSpilled]
+		}
+		b.peaks(ex, e.ExecMetrics)
 	}
 
 	// SQL metrics carried by the task's accumulables.
@@ -773,7 +835,7 @@ func killSummary(r *eventlog.TaskEndReason) string {
 	return r.Reason
 }
 
-func fillMetrics(out *Metrics, m *eventlog.TaskMetrics, ti *eventlog.TaskInfo) {
+func fillMetrics(out *Metrics, m *eventlog.TaskMetrics) {
 	out[DeserializeTime] = m.DeserializeTime
 	out[DeserializeCPUTimeNs] = m.DeserializeCPUTime
 	out[RunTime] = m.RunTime
@@ -954,32 +1016,45 @@ func (b *Builder) onProgress(p *eventlog.StreamingProgress) {
 func (b *Builder) Finish() *Application {
 	a := b.app
 	for _, ex := range b.executors {
+		if ex.ActiveTasks < 0 {
+			ex.ActiveTasks = 0
+		}
 		a.Executors = append(a.Executors, ex)
 	}
 	sort.Slice(a.Executors, func(i, j int) bool { return executorLess(a.Executors[i].ID, a.Executors[j].ID) })
+	// The History Server shows the driver's "task time" as the application's
+	// duration, and its GC time from its own peak metrics.
+	if d := b.executors["driver"]; d != nil {
+		if a.Complete && a.Start > 0 {
+			d.TotalDuration = a.End - a.Start
+		}
+		if gc, ok := d.PeakMemoryMetrics["TotalGCTime"]; ok {
+			d.TotalGCTime = gc
+		}
+	}
 	for _, j := range b.jobs {
 		j.NumCompletedIndices = len(j.completedIndices)
 		j.NumCompletedStages = len(j.completedStages)
-		j.NumFailedStages = j.failedStages
+		j.NumSkippedStages = len(j.skippedStages)
 		if j.StageIDs == nil {
 			j.StageIDs = []int{}
 		}
 		if j.JobTags == nil {
 			j.JobTags = []string{}
 		}
-		if j.Status == JobRunning {
-			for _, id := range j.StageIDs {
-				if st := b.latest[id]; st != nil && st.Status == StageActive {
-					j.NumActiveStages++
-					j.NumActiveTasks += len(st.activeTaskIDs)
-				}
-			}
-		}
 		a.Jobs = append(a.Jobs, j)
 	}
 	sort.Slice(a.Jobs, func(i, k int) bool { return a.Jobs[i].ID < a.Jobs[k].ID })
 	for _, st := range b.stages {
-		st.NumActiveTasks = len(st.activeTaskIDs)
+		if st.startsSeen == 0 && st.tasks.n > 0 {
+			// A log without task-start events (trimmed by some tools): the
+			// History Server would show no task metrics at all; we count
+			// the task ends.
+			st.Totals = st.allTotals
+		}
+		if st.NumActiveTasks < 0 {
+			st.NumActiveTasks = 0
+		}
 		if st.ParentIDs == nil {
 			st.ParentIDs = []int{}
 		}
@@ -993,6 +1068,7 @@ func (b *Builder) Finish() *Application {
 			st.Accumulables = []StageAccumulable{}
 		}
 		sort.Ints(st.JobIDs)
+		st.jobs = nil
 		a.Stages = append(a.Stages, st)
 	}
 	sort.Slice(a.Stages, func(i, j int) bool {

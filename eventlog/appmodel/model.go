@@ -103,6 +103,7 @@ type Executor struct {
 	MaxOffHeapMemory  int64 `json:"maxOffHeapMemory,omitempty"`
 	ResourceProfileID int   `json:"resourceProfileId"`
 	Excluded          bool  `json:"isExcluded"`
+	ActiveTasks       int   `json:"activeTasks"`
 
 	TotalTasks        int   `json:"totalTasks"`
 	CompletedTasks    int   `json:"completedTasks"`
@@ -159,10 +160,11 @@ type Job struct {
 	NumSkippedStages    int `json:"numSkippedStages"`
 	NumFailedStages     int `json:"numFailedStages"`
 
+	KilledReasons map[string]int `json:"killedTasksSummary"`
+
 	completedIndices map[[2]int]struct{} // (stageId, index)
-	stageSet         map[int]struct{}
 	completedStages  map[int]struct{}
-	failedStages     int
+	skippedStages    map[int]struct{}
 }
 
 // StageStatus is the state of a stage attempt.
@@ -217,11 +219,21 @@ type Stage struct {
 	// Accumulables are the stage's named accumulators (final values).
 	Accumulables []StageAccumulable `json:"accumulatorUpdates"`
 
-	tasks           taskLog
-	strs            *strtab
-	completedIdx    bitset
-	activeTaskIDs   map[int64]struct{}
-	hasCompletedEvt bool
+	// Description and SchedulingPool come from the job properties at
+	// submission.
+	Description    string `json:"description,omitempty"`
+	SchedulingPool string `json:"schedulingPool,omitempty"`
+
+	tasks        taskLog
+	strs         *strtab
+	completedIdx bitset
+	// closed is set when the History Server would drop the stage from its
+	// live set (completed with no task running): later events no longer
+	// change its counts or totals.
+	closed     bool
+	startsSeen int
+	allTotals  Metrics // every task end with metrics, TaskStart or not
+	jobs       []*Job  // running jobs listing the stage when it was submitted
 }
 
 // StageAccumulable is a named accumulator of a stage.

@@ -103,11 +103,14 @@ type Task struct {
 	Status      TaskStatus
 	Speculative bool
 	HasMetrics  bool
-	Locality    string
-	Executor    string
-	Host        string
-	LaunchTime  int64 // epoch ms
-	FinishTime  int64 // epoch ms
+	// HadStart is set when the task's start event was seen (the History
+	// Server only knows tasks that started).
+	HadStart   bool
+	Locality   string
+	Executor   string
+	Host       string
+	LaunchTime int64 // epoch ms
+	FinishTime int64 // epoch ms
 	// Reason is the end reason of an unsuccessful task ("" for success).
 	Reason string
 	M      Metrics
@@ -139,6 +142,8 @@ type taskLog struct {
 const (
 	flagSpeculative = 1 << 3
 	flagMetrics     = 1 << 4
+	// locality: bits 5 to 7
+	flagHadStart = 1 << 8
 )
 
 func zig(v int64) uint64   { return uint64((v << 1) ^ (v >> 63)) }
@@ -156,6 +161,9 @@ func (l *taskLog) add(t *Task, exec, host, reason uint32) {
 	b = binary.AppendUvarint(b, uint64(t.Index))
 	b = binary.AppendUvarint(b, uint64(t.Attempt))
 	flags := uint64(t.Status) | localityCode(t.Locality)<<5
+	if t.HadStart {
+		flags |= flagHadStart
+	}
 	if t.Speculative {
 		flags |= flagSpeculative
 	}
@@ -209,7 +217,8 @@ func (l *taskLog) each(strs *strtab, fn func(*Task) bool) {
 		t.Status = TaskStatus(flags & 7)
 		t.Speculative = flags&flagSpeculative != 0
 		t.HasMetrics = flags&flagMetrics != 0
-		if lc := int(flags >> 5); lc < len(localities) {
+		t.HadStart = flags&flagHadStart != 0
+		if lc := int(flags>>5) & 7; lc < len(localities) {
 			t.Locality = localities[lc]
 		}
 		t.Executor = strs.get(uint32(next()))
@@ -279,6 +288,50 @@ func (s *Stage) successValues(m Metric) []int64 {
 		return true
 	})
 	return xs
+}
+
+// HSQuantiles returns the quantiles of metric m exactly as the Spark
+// History Server's taskSummary computes them: n is the number of successful
+// tasks it knows (tasks whose start was logged); each metric is sorted over
+// its own population (every known task for duration, scheduler delay and
+// getting-result time; successful tasks otherwise) and the value at
+// min(trunc(q*n), n-1) is taken. NaN marks a position past the population.
+// ok is false when n is 0 (the server answers 404).
+func (s *Stage) HSQuantiles(m Metric, qs []float64) (vals []float64, ok bool) {
+	all := s.startsSeen == 0
+	n := 0
+	var xs []int64
+	wide := m == Duration || m == SchedulerDelay || m == GettingResultTime
+	s.Tasks(func(t *Task) bool {
+		if !t.HadStart && !all {
+			return true
+		}
+		success := t.Status == TaskSuccess && t.HasMetrics
+		if success {
+			n++
+		}
+		if success || (wide && t.Status != TaskResubmitted) {
+			xs = append(xs, t.M[m])
+		}
+		return true
+	})
+	if n == 0 {
+		return nil, false
+	}
+	sort.Slice(xs, func(i, j int) bool { return xs[i] < xs[j] })
+	vals = make([]float64, len(qs))
+	for i, q := range qs {
+		idx := int(math.Trunc(q * float64(n)))
+		if idx > n-1 {
+			idx = n - 1
+		}
+		if idx < 0 || idx >= len(xs) {
+			vals[i] = math.NaN()
+			continue
+		}
+		vals[i] = float64(xs[idx])
+	}
+	return vals, true
 }
 
 // Summary is a five-number summary plus mean and count of a metric over the
