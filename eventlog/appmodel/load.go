@@ -26,6 +26,9 @@ func Load(log *source.Log, opts eventlog.Options) (*Application, *eventlog.Stats
 			app.Start = v
 		}
 	}
+	if app.SparkVersion == "" {
+		app.SparkVersion = log.SparkVersion
+	}
 	if app.ID == "" {
 		app.ID = log.AppID
 		if app.AttemptID == "" {
