@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -203,4 +204,18 @@ func isZip(name string, prefix []byte) bool {
 
 func sortLogs(logs []*Log) {
 	sort.SliceStable(logs, func(i, j int) bool { return logs[i].Path < logs[j].Path })
+}
+
+// NewPart makes a part whose bytes come from open, for logs that do not live
+// in files (an HTTP download, bytes in memory). size is -1 when unknown.
+func NewPart(name string, size int64, hint codec.Codec, open func() (io.ReadCloser, error)) *Part {
+	return &Part{Name: name, Size: size, CodecHint: hint, open: open}
+}
+
+// BytesLog makes a single-part log of b, for tests and in-memory data.
+func BytesLog(name string, b []byte) *Log {
+	p := NewPart(name, int64(len(b)), codec.FromName(name), func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(b)), nil
+	})
+	return &Log{Path: name, Layout: File, Inner: File, Parts: []*Part{p}}
 }
