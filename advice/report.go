@@ -1,0 +1,145 @@
+// Package advice turns detector findings into a report: it orders them by
+// what they cost, removes duplicates and summarises the application. Every
+// output format (text, JSON, Markdown, HTML) renders the same Report.
+package advice
+
+import (
+	"sort"
+
+	"github.com/sparkdiag/sparkdiag/detectors"
+	"github.com/sparkdiag/sparkdiag/eventlog"
+	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
+)
+
+// SchemaVersion of the report's JSON form (docs/report-json.md). It changes
+// only when a field is removed or changes meaning.
+const SchemaVersion = 1
+
+// Report is the analysis of one application.
+type Report struct {
+	SchemaVersion int                 `json:"schemaVersion"`
+	Tool          appmodel.Tool       `json:"tool"`
+	Input         appmodel.InputInfo  `json:"input"`
+	App           AppSummary          `json:"app"`
+	Counts        Counts              `json:"counts"`
+	Findings      []detectors.Finding `json:"findings"`
+	Detectors     []string            `json:"detectorsRun"`
+}
+
+// AppSummary is what a report says about the application itself.
+type AppSummary struct {
+	ID           string             `json:"id"`
+	AttemptID    string             `json:"attemptId,omitempty"`
+	Name         string             `json:"name"`
+	SparkUser    string             `json:"sparkUser"`
+	SparkVersion string             `json:"sparkVersion"`
+	StartTime    string             `json:"startTime,omitempty"`
+	EndTime      string             `json:"endTime,omitempty"`
+	DurationMs   int64              `json:"duration"`
+	Completed    bool               `json:"completed"`
+	Jobs         int                `json:"jobs"`
+	FailedJobs   int                `json:"failedJobs"`
+	Stages       int                `json:"stages"`
+	Executors    int                `json:"executors"`
+	Cores        int                `json:"cores"`
+	SQL          int                `json:"sqlExecutions"`
+	Totals       appmodel.AppTotals `json:"totals"`
+}
+
+// Counts counts findings by severity.
+type Counts struct {
+	Error   int `json:"error"`
+	Warning int `json:"warning"`
+	Info    int `json:"info"`
+}
+
+// Build makes the report of one application.
+func Build(app *appmodel.Application, st *eventlog.Stats, findings []detectors.Finding, ran []*detectors.Detector, tool appmodel.Tool) *Report {
+	doc := appmodel.NewDocument(app, st, tool)
+	r := &Report{
+		SchemaVersion: SchemaVersion,
+		Tool:          tool,
+		Input:         doc.Input,
+		App: AppSummary{
+			ID: app.ID, AttemptID: app.AttemptID, Name: app.Name, SparkUser: app.User,
+			SparkVersion: app.SparkVersion, StartTime: appmodel.FormatTime(app.Start),
+			EndTime: appmodel.FormatTime(app.End), DurationMs: app.Duration(), Completed: app.Complete,
+			Jobs: len(app.Jobs), Stages: len(app.Stages), SQL: len(app.SQL), Totals: doc.App.Totals,
+		},
+		Findings:  Rank(findings),
+		Detectors: []string{},
+	}
+	for _, j := range app.Jobs {
+		if j.Status == appmodel.JobFailed {
+			r.App.FailedJobs++
+		}
+	}
+	for _, e := range app.Executors {
+		if e.ID != "driver" && e.ID != "<driver>" {
+			r.App.Executors++
+			r.App.Cores += e.TotalCores
+		}
+	}
+	for _, d := range ran {
+		r.Detectors = append(r.Detectors, d.ID)
+	}
+	for _, f := range r.Findings {
+		switch f.Severity {
+		case detectors.Error:
+			r.Counts.Error++
+		case detectors.Warning:
+			r.Counts.Warning++
+		default:
+			r.Counts.Info++
+		}
+	}
+	return r
+}
+
+// Rank removes duplicate findings (same detector and subject) and orders
+// the rest: most severe first, then by estimated savings, by share of the
+// application's wall-clock time, by share of its task time, then by
+// detector and subject so that the order is stable.
+func Rank(fs []detectors.Finding) []detectors.Finding {
+	seen := map[string]bool{}
+	out := make([]detectors.Finding, 0, len(fs))
+	for _, f := range fs {
+		k := f.DetectorID + "|" + f.Subject.Key()
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, f)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := &out[i], &out[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.Impact.SavingsMs != b.Impact.SavingsMs {
+			return a.Impact.SavingsMs > b.Impact.SavingsMs
+		}
+		if a.Impact.WallClockShare != b.Impact.WallClockShare {
+			return a.Impact.WallClockShare > b.Impact.WallClockShare
+		}
+		if a.Impact.TaskTimeShare != b.Impact.TaskTimeShare {
+			return a.Impact.TaskTimeShare > b.Impact.TaskTimeShare
+		}
+		if a.DetectorID != b.DetectorID {
+			return a.DetectorID < b.DetectorID
+		}
+		return a.Subject.Key() < b.Subject.Key()
+	})
+	return out
+}
+
+// Worst is the highest severity among the findings (0 when none).
+func (r *Report) Worst() detectors.Severity {
+	var w detectors.Severity
+	for _, f := range r.Findings {
+		if f.Severity > w {
+			w = f.Severity
+		}
+	}
+	return w
+}

@@ -1,0 +1,296 @@
+// Package skew detects stages whose slowest tasks take far longer than the
+// rest, and tells a skewed partition (the slow task had far more data) from
+// a straggler (normal data, a slow task or host).
+package skew
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sparkdiag/sparkdiag/advice/units"
+	"github.com/sparkdiag/sparkdiag/detectors"
+	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
+)
+
+// Detector is SKEW001.
+var Detector = &detectors.Detector{
+	ID:       "SKEW001",
+	Name:     "task-skew",
+	Category: "skew",
+	Severity: detectors.Warning,
+	Problems: []string{"skew"},
+	Doc: detectors.Doc{
+		Title: "a few tasks of a stage run far longer than the others",
+		Text: `For every stage attempt with enough successful tasks, compares the longest task with the
+median and the 75th percentile of the task durations. When the longest task is both many times
+the median and well above the 75th percentile, and the excess is long enough to matter, the stage is
+reported.
+
+The finding then looks at the data the slowest tasks processed (input plus shuffle read):
+
+- **skewed partition**: the slowest task read several times the median task's data. Some key
+  holds far more rows than the others (Q3, Q6). The remedy depends on the operator: for joins,
+  let AQE split the skewed partitions (with a threshold computed from this stage's partition
+  sizes) or salt the key; for aggregations, aggregate in two phases on a salted key.
+- **straggler**: the slowest task read about as much as the others. The time went somewhere else:
+  a slow or overloaded host, GC, a slow external call. The finding names the executor and host.
+
+When the stage's SQL plan shows an AQE skew split (AQEShuffleRead with skewed partitions) the
+finding says so: AQE already acted and the skew that remains is beyond what it split.`,
+		Thresholds: `Defaults follow the tools users already trust: DataFlint flags max/median above 10x
+with a max over 5 s; spark-advisor warns at 5x with at least 10 tasks; Databricks' UI guide calls a
+stage skewed when the max is over 1.5x the 75th percentile; Azure's HDInsight diagnosis uses 3x the
+average and 30 s. We require max/median ≥ 5 and max/p75 ≥ 2 (a long tail alone is not skew), at
+least 5 tasks, and at least 2 s of excess over the median, so that short test jobs stay quiet while
+seconds-long skew in small runs is still caught. A slowest task with 3x the median data (and at
+least 8 MiB) is a skewed partition.`,
+		Questions: []string{"Q3", "Q6", "Q7"},
+	},
+	Params: []detectors.Param{
+		{Name: "minTasks", Default: 5, Unit: "count", Doc: "successful tasks a stage needs before its distribution is judged"},
+		{Name: "maxOverMedian", Default: 5, Unit: "ratio", Doc: "longest task over median task duration"},
+		{Name: "maxOverP75", Default: 2, Unit: "ratio", Doc: "longest task over 75th-percentile duration"},
+		{Name: "minExcessMs", Default: 2000, Unit: "ms", Doc: "longest task minus median must exceed this"},
+		{Name: "dataRatio", Default: 3, Unit: "ratio", Doc: "slowest task's data over the median task's data for a skewed partition"},
+		{Name: "minSkewBytes", Default: 8 << 20, Unit: "bytes", Doc: "least data the slowest task must read to call the partition skewed"},
+		{Name: "errorShare", Default: 0.3, Unit: "share", Doc: "raise to error when the estimated saving exceeds this share of the application's duration"},
+	},
+	Run: run,
+}
+
+type taskData struct {
+	dur   int64
+	data  int64 // input + shuffle read bytes
+	rows  int64
+	exec  string
+	host  string
+	index int
+}
+
+func run(p *detectors.Pass) {
+	a := p.App
+	for _, st := range a.Stages {
+		if st.Status == appmodel.StageSkipped || st.NumCompleteTasks < int(p.Param("minTasks")) {
+			continue
+		}
+		var ts []taskData
+		st.Tasks(func(t *appmodel.Task) bool {
+			if t.Status == appmodel.TaskSuccess {
+				ts = append(ts, taskData{
+					dur:  t.M[appmodel.Duration],
+					data: t.M[appmodel.InputBytes] + t.M.ShuffleReadBytes(),
+					rows: t.M[appmodel.InputRecords] + t.M[appmodel.ShuffleReadRecords],
+					exec: t.Executor, host: t.Host, index: t.Index,
+				})
+			}
+			return true
+		})
+		if len(ts) < int(p.Param("minTasks")) {
+			continue
+		}
+		sort.Slice(ts, func(i, j int) bool { return ts[i].dur < ts[j].dur })
+		n := len(ts)
+		median := ts[n/2].dur
+		p75 := ts[min(n*3/4, n-1)].dur
+		slow := ts[n-1]
+		if median < 1 {
+			median = 1
+		}
+		if p75 < 1 {
+			p75 = 1
+		}
+		ratio := float64(slow.dur) / float64(median)
+		ratioP75 := float64(slow.dur) / float64(p75)
+		excess := slow.dur - median
+		if ratio < p.Param("maxOverMedian") || ratioP75 < p.Param("maxOverP75") || float64(excess) < p.Param("minExcessMs") {
+			continue
+		}
+		report(p, st, ts, median, p75, slow, ratio, ratioP75)
+	}
+}
+
+func report(p *detectors.Pass, st *appmodel.Stage, ts []taskData, median, p75 int64, slow taskData, ratio, ratioP75 float64) {
+	a := p.App
+	datas := make([]int64, len(ts))
+	for i, t := range ts {
+		datas[i] = t.data
+	}
+	sort.Slice(datas, func(i, j int) bool { return datas[i] < datas[j] })
+	medData := datas[len(datas)/2]
+	maxData := datas[len(datas)-1]
+	dataRatio := float64(slow.data) / float64(max(medData, 1))
+	skewedPartition := dataRatio >= p.Param("dataRatio") && float64(slow.data) >= p.Param("minSkewBytes")
+	// How many tasks are far slower than the median.
+	nSlow := 0
+	for _, t := range ts {
+		if float64(t.dur) >= p.Param("maxOverMedian")*float64(median) && t.dur-median >= int64(p.Param("minExcessMs")) {
+			nSlow++
+		}
+	}
+
+	nodes := detectors.StageNodes(a, st)
+	join := detectors.FindNode(nodes, "SortMergeJoin", "ShuffledHashJoin", "BroadcastHashJoin", "BroadcastNestedLoopJoin", "CartesianProduct")
+	agg := detectors.FindNode(nodes, "HashAggregate", "ObjectHashAggregate", "SortAggregate")
+	window := detectors.FindNode(nodes, "Window")
+	exchange := detectors.FindNode(nodes, "Exchange")
+	var op *appmodel.PlanNode
+	switch {
+	case join != nil:
+		op = join
+	case window != nil:
+		op = window
+	case agg != nil:
+		op = agg
+	case exchange != nil:
+		op = exchange
+	}
+	var keys []string
+	for _, n := range []*appmodel.PlanNode{join, window, agg, exchange} {
+		if n != nil {
+			if keys = detectors.KeyColumns(n); len(keys) > 0 {
+				break
+			}
+		}
+	}
+	aqeSkew := aqeSkewSplits(a, st)
+
+	f := detectors.Finding{
+		Subject:  detectors.StageSubject(st),
+		CallSite: detectors.CallSite(a, st),
+		Evidence: []detectors.Evidence{
+			detectors.Ev("longest task", float64(slow.dur), "ms"),
+			detectors.Ev("median task", float64(median), "ms"),
+			detectors.Ev("75th percentile task", float64(p75), "ms"),
+			detectors.EvT("longest / median", ratio, "ratio", "≥", p.Param("maxOverMedian")),
+			detectors.EvT("longest / p75", ratioP75, "ratio", "≥", p.Param("maxOverP75")),
+			detectors.EvT("excess over median", float64(slow.dur-median), "ms", "≥", p.Param("minExcessMs")),
+			detectors.Ev("slow tasks", float64(nSlow), "count"),
+			detectors.Ev("successful tasks", float64(len(ts)), "count"),
+			detectors.Ev("slowest task data", float64(slow.data), "bytes"),
+			detectors.Ev("median task data", float64(medData), "bytes"),
+			detectors.Ev("largest task data", float64(maxData), "bytes"),
+		},
+		Impact: detectors.StageImpact(a, st, slow.dur-median),
+	}
+	if op != nil {
+		f.SQLOperator = op.Name
+	}
+	if f.Impact.SavingsMs > int64(p.Param("errorShare")*float64(detectors.AppDuration(a))) {
+		f.Severity = detectors.Error
+	}
+	stageName := fmt.Sprintf("stage %d", st.ID)
+	if st.Attempt > 0 {
+		stageName += fmt.Sprintf(" (attempt %d)", st.Attempt)
+	}
+	keyCol := "key"
+	if len(keys) > 0 {
+		keyCol = keys[0]
+	}
+	if skewedPartition {
+		f.Evidence = append(f.Evidence, detectors.EvT("slowest task data / median", dataRatio, "ratio", "≥", p.Param("dataRatio")))
+		f.Message = fmt.Sprintf("Skewed partition in %s: the slowest task took %s (%s the median %s) and read %s, %s the median task",
+			stageName, units.Millis(slow.dur), units.Ratio(ratio), units.Millis(median), units.Bytes(slow.data), units.Ratio(dataRatio))
+		f.Advice = skewAdvice(a, st, join != nil, agg != nil || window != nil, keyCol, keys, slow.data, medData, aqeSkew)
+	} else {
+		f.Message = fmt.Sprintf("Straggler in %s: the slowest task took %s (%s the median %s) with ordinary data (%s, median %s) on executor %s (%s)",
+			stageName, units.Millis(slow.dur), units.Ratio(ratio), units.Millis(median), units.Bytes(slow.data), units.Bytes(medData), slow.exec, slow.host)
+		f.Subject.ExecutorID = slow.exec
+		f.Advice = stragglerAdvice(a, st, slow)
+	}
+	if aqeSkew > 0 {
+		f.Evidence = append(f.Evidence, detectors.Ev("partitions AQE split as skewed", float64(aqeSkew), "count"))
+		f.Message += fmt.Sprintf("; AQE already split %d skewed partitions", aqeSkew)
+	}
+	p.Report(f)
+}
+
+// aqeSkewSplits returns the number of skewed partitions AQE handled in the
+// stage's SQL execution.
+func aqeSkewSplits(a *appmodel.Application, st *appmodel.Stage) int64 {
+	x := detectors.SQLExecution(a, st)
+	if x == nil {
+		return 0
+	}
+	var n int64
+	for _, node := range detectors.Nodes(x, "") {
+		if node.Name != "AQEShuffleRead" && node.Name != "CustomShuffleReader" {
+			continue
+		}
+		if v := detectors.MetricValue(node, "number of skewed partitions"); v > 0 {
+			n += v
+		}
+	}
+	return n
+}
+
+func skewAdvice(a *appmodel.Application, st *appmodel.Stage, isJoin, isAgg bool, keyCol string, keys []string, skewBytes, medBytes int64, aqeSkew int64) detectors.Advice {
+	adv := detectors.Advice{Questions: []string{"Q3", "Q6", "Q7"}}
+	keyList := strings.Join(keys, ", ")
+	if keyList == "" {
+		keyList = "the key"
+	}
+	aqe := detectors.AQEEnabled(a)
+	skewJoin := detectors.PropBool(a, "spark.sql.adaptive.skewJoin.enabled", true)
+	threshold := detectors.PropInt(a, "spark.sql.adaptive.skewJoin.skewedPartitionThresholdInBytes", 256<<20)
+	switch {
+	case isJoin:
+		adv.Explanation = fmt.Sprintf("A few values of the join key (%s) hold far more rows than the rest, so the tasks that get them do most of the work while the others wait. "+
+			"Spark's adaptive execution can split such partitions when both sides are shuffled; otherwise spread the hot values by salting the key, or broadcast the smaller side if it fits.", keyList)
+		if !aqe {
+			adv.Changes = append(adv.Changes, detectors.Change{Key: "spark.sql.adaptive.enabled", Current: detectors.Current(a, "spark.sql.adaptive.enabled"), Suggested: "true", Why: "skew-join handling needs adaptive execution"})
+		}
+		if !skewJoin {
+			adv.Changes = append(adv.Changes, detectors.Change{Key: "spark.sql.adaptive.skewJoin.enabled", Current: detectors.Current(a, "spark.sql.adaptive.skewJoin.enabled"), Suggested: "true", Why: "lets AQE split the skewed partitions of this join"})
+		}
+		if skewBytes < threshold || aqeSkew > 0 {
+			// Make AQE see this partition as skewed: a threshold under its
+			// size and over the typical one.
+			sugg := max(skewBytes/2, 4*medBytes, 16<<20)
+			adv.Changes = append(adv.Changes, detectors.Change{Key: "spark.sql.adaptive.skewJoin.skewedPartitionThresholdInBytes",
+				Current: units.Bytes(threshold), Suggested: sizeConf(sugg),
+				Why: fmt.Sprintf("the skewed partition here is %s, under the current threshold, so AQE would not split it", units.Bytes(skewBytes))})
+			adv.Changes = append(adv.Changes, detectors.Change{Key: "spark.sql.adaptive.skewJoin.skewedPartitionFactor", Current: detectors.Current(a, "spark.sql.adaptive.skewJoin.skewedPartitionFactor"), Suggested: "3",
+				Why: "treat a partition as skewed at 3x the median size"})
+		}
+	case isAgg:
+		adv.Explanation = fmt.Sprintf("A few values of the grouping key (%s) hold most of the rows, so one task aggregates them alone. "+
+			"Adaptive execution does not split aggregations; aggregate in two steps on a salted key so the hot values are spread over many tasks, or handle the hot values separately.", keyList)
+	default:
+		adv.Explanation = fmt.Sprintf("The rows are unevenly spread over the partitions of this stage (by %s). Repartition on a key with more even values, or salt the hot values.", keyList)
+	}
+	adv.Snippet = saltSnippet(keyCol, isJoin)
+	return adv
+}
+
+func stragglerAdvice(a *appmodel.Application, st *appmodel.Stage, slow taskData) detectors.Advice {
+	adv := detectors.Advice{Questions: []string{"Q3", "Q1"}}
+	adv.Explanation = fmt.Sprintf("The slowest task processed an ordinary amount of data, so the data is not skewed: the time went elsewhere "+
+		"(executor %s on %s: a slow or busy host, long GC, a slow external call, a slow disk). Look at that executor's GC and logs; "+
+		"speculative execution re-runs such tasks elsewhere.", slow.exec, slow.host)
+	if !detectors.PropBool(a, "spark.speculation", false) {
+		adv.Changes = append(adv.Changes, detectors.Change{Key: "spark.speculation", Current: detectors.Current(a, "spark.speculation"), Suggested: "true",
+			Why: "re-launch tasks that run far longer than their peers on another executor"})
+	}
+	return adv
+}
+
+func sizeConf(b int64) string {
+	mb := (b + (1 << 20) - 1) >> 20
+	return fmt.Sprintf("%dm", mb)
+}
+
+func saltSnippet(key string, join bool) string {
+	if join {
+		return fmt.Sprintf(`from pyspark.sql import functions as F
+SALT = 32  # spread each hot %[1]s value over 32 tasks
+big = big.withColumn("salt", (F.rand(seed=7) * SALT).cast("int"))
+small = small.withColumn("salt", F.explode(F.array([F.lit(i) for i in range(SALT)])))
+joined = big.join(small, on=["%[1]s", "salt"]).drop("salt")`, key)
+	}
+	return fmt.Sprintf(`from pyspark.sql import functions as F
+SALT = 32  # spread each hot %[1]s value over 32 tasks
+partial = (df.withColumn("salt", (F.rand(seed=7) * SALT).cast("int"))
+             .groupBy("%[1]s", "salt").agg(F.sum("value").alias("partial")))
+result = partial.groupBy("%[1]s").agg(F.sum("partial").alias("total"))`, key)
+}
