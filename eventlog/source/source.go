@@ -130,6 +130,17 @@ func (l *Log) warnf(format string, args ...any) {
 // entry (see errors.Join); callers may report it and use the logs.
 func Open(path string) ([]*Log, error) {
 	logs, errs := resolve(path)
+	return pack(path, logs, errs)
+}
+
+// OpenReader resolves a log streamed on r, as Open does for "-" with
+// standard input.
+func OpenReader(r io.Reader) ([]*Log, error) {
+	logs, errs := openStdin(r)
+	return pack(stdinName, logs, errs)
+}
+
+func pack(path string, logs []*Log, errs []error) ([]*Log, error) {
 	if len(logs) == 0 {
 		if len(errs) == 1 {
 			return nil, errs[0]

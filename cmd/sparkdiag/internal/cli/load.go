@@ -47,11 +47,21 @@ func loadAll(paths []string, f *readFlags, s *Streams) ([]loaded, error) {
 	var out []loaded
 	var failures []string
 	for _, p := range paths {
-		logs, err := source.Open(p)
+		var logs []*source.Log
+		var err error
+		if p == "-" {
+			logs, err = source.OpenReader(s.In)
+		} else {
+			logs, err = source.Open(p)
+		}
 		if err != nil {
-			failures = append(failures, err.Error())
+			// Some entries of a folder or zip may be broken while others
+			// are fine: report and go on with what resolved.
 			fmt.Fprintf(s.Err, "sparkdiag: %v\n", err)
-			continue
+			if len(logs) == 0 {
+				failures = append(failures, err.Error())
+				continue
+			}
 		}
 		for _, lg := range logs {
 			if s.ErrTTY && !f.quiet {
