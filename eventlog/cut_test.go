@@ -10,7 +10,7 @@ import (
 
 	"github.com/sparkdiag/sparkdiag/eventlog"
 	"github.com/sparkdiag/sparkdiag/eventlog/codec"
-	"github.com/sparkdiag/sparkdiag/eventlog/internal/testlogs"
+	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
 	"github.com/sparkdiag/sparkdiag/eventlog/source"
 )
 

@@ -6,9 +6,20 @@ import (
 	"github.com/sparkdiag/sparkdiag/detectors/skew"
 )
 
-// Detectors is the catalog.
-var Detectors = []*detectors.Detector{
-	skew.Detector,
+// Detectors is the catalog: every group's detectors, in order.
+var Detectors = concat(
+	[]*detectors.Detector{skew.Detector},
+	resources,   // resources.go: spill, partitions, scheduling, GC
+	dataflow,    // dataflow.go: files, writes, scans, broadcast, row explosion
+	reliability, // reliability.go: failures, caching, lineage, streaming, configuration
+)
+
+func concat(groups ...[]*detectors.Detector) []*detectors.Detector {
+	var out []*detectors.Detector
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
 }
 
 // ByID returns the detector with that ID or name (any case), or nil.

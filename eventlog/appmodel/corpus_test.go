@@ -11,7 +11,7 @@ import (
 
 	"github.com/sparkdiag/sparkdiag/eventlog"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
-	"github.com/sparkdiag/sparkdiag/eventlog/internal/testlogs"
+	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
 	"github.com/sparkdiag/sparkdiag/eventlog/source"
 )
 

@@ -1,0 +1,244 @@
+package all_test
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/sparkdiag/sparkdiag/detectors"
+	"github.com/sparkdiag/sparkdiag/detectors/all"
+	"github.com/sparkdiag/sparkdiag/eventlog"
+	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
+	"github.com/sparkdiag/sparkdiag/eventlog/source"
+	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/accuracy.md")
+
+// label is one log of a labels file (testdata/spark/labels.json,
+// testdata/public/labels.json).
+type label struct {
+	Path     string `json:"path"`
+	Scenario string `json:"scenario"`
+	Spark    string `json:"spark"`
+	Expect   []struct {
+		Problem string   `json:"problem"`
+		Q       []string `json:"q"`
+		Stages  []int    `json:"stages"`
+	} `json:"expect"`
+	Absent []string `json:"absent"`
+}
+
+type labelFile struct {
+	Logs []label `json:"logs"`
+}
+
+type labeledLog struct {
+	label
+	file string // absolute path
+	set  string // "spark" (our corpus) or "public"
+}
+
+func loadLabels(t *testing.T) []labeledLog {
+	var out []labeledLog
+	read := func(path, base, set string) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Logf("no labels at %s: %v", path, err)
+			return
+		}
+		var lf labelFile
+		if err := json.Unmarshal(b, &lf); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, l := range lf.Logs {
+			out = append(out, labeledLog{label: l, file: filepath.Join(base, l.Path), set: set})
+		}
+	}
+	read(testlogs.Testdata("spark", "labels.json"), testlogs.Testdata("spark"), "spark")
+	if shared := sharedDir(); shared != "" {
+		read(testlogs.Testdata("public", "labels.json"), shared, "public")
+	}
+	return out
+}
+
+func sharedDir() string {
+	dir := os.Getenv("SPARKDIAG_SHARED")
+	if dir == "" {
+		dir = filepath.Join(testlogs.Root(), "..", "shared")
+	}
+	dir = filepath.Join(dir, "eventlogs")
+	if _, err := os.Stat(dir); err != nil {
+		return ""
+	}
+	return dir
+}
+
+type score struct{ tp, fp, fn, quietOK int }
+
+func (s score) precision() float64 {
+	if s.tp+s.fp == 0 {
+		return 1
+	}
+	return float64(s.tp) / float64(s.tp+s.fp)
+}
+
+func (s score) recall() float64 {
+	if s.tp+s.fn == 0 {
+		return 1
+	}
+	return float64(s.tp) / float64(s.tp+s.fn)
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// TestAccuracy runs every detector on every labeled log and scores it: a
+// true positive when it reports a problem the label expects (at one of the
+// labeled stages when both name stages), a false negative when it stays
+// quiet, a false positive when it reports a problem the label says is
+// absent. Precision and recall must be at least 0.95 for every detector,
+// each detector needs a log where it must fire and one where it must stay
+// quiet, and the healthy job must get no warning.
+func TestAccuracy(t *testing.T) {
+	labels := loadLabels(t)
+	if len(labels) == 0 {
+		t.Skip("no labeled logs")
+	}
+	scores := map[string]*score{}
+	for _, d := range all.Detectors {
+		scores[d.ID] = &score{}
+	}
+	var details []string
+	for _, l := range labels {
+		logs, err := source.Open(l.file)
+		if err != nil {
+			t.Errorf("%s: %v", l.Path, err)
+			continue
+		}
+		app, _, err := appmodel.Load(logs[0], eventlog.Options{})
+		if err != nil {
+			t.Errorf("%s: %v", l.Path, err)
+			continue
+		}
+		findings := detectors.Run(app, all.Detectors, &detectors.Config{})
+		if l.Scenario == "healthy" {
+			for _, f := range findings {
+				if f.Severity >= detectors.Warning {
+					t.Errorf("%s: the healthy job got a %s: %s %s", l.Path, f.Severity, f.DetectorID, f.Message)
+				}
+			}
+		}
+		for _, d := range all.Detectors {
+			var mine []detectors.Finding
+			for _, f := range findings {
+				if f.DetectorID == d.ID {
+					mine = append(mine, f)
+				}
+			}
+			s := scores[d.ID]
+			for _, e := range l.Expect {
+				if !contains(d.Problems, e.Problem) {
+					continue
+				}
+				if matchesStage(mine, e.Stages) {
+					s.tp++
+				} else {
+					s.fn++
+					details = append(details, fmt.Sprintf("%s missed %s in %s (stages %v)", d.ID, e.Problem, l.Path, e.Stages))
+				}
+			}
+			absent := false
+			for _, p := range d.Problems {
+				if contains(l.Absent, p) {
+					absent = true
+				}
+			}
+			if absent {
+				if len(mine) > 0 {
+					s.fp++
+					details = append(details, fmt.Sprintf("%s fired on %s, labeled without it: %s", d.ID, l.Path, mine[0].Message))
+				} else {
+					s.quietOK++
+				}
+			}
+		}
+	}
+	sort.Strings(details)
+	for _, d := range details {
+		t.Log(d)
+	}
+	table := accuracyTable(labels, scores)
+	t.Log("\n" + table)
+	for _, d := range all.Detectors {
+		s := scores[d.ID]
+		if s.tp+s.fn == 0 {
+			t.Errorf("%s: no labeled log where it must fire", d.ID)
+		}
+		if s.quietOK+s.fp == 0 {
+			t.Errorf("%s: no labeled log where it must stay quiet", d.ID)
+		}
+		if s.precision() < 0.95 || s.recall() < 0.95 {
+			t.Errorf("%s: precision %.2f, recall %.2f (want both ≥ 0.95)", d.ID, s.precision(), s.recall())
+		}
+	}
+	path := filepath.Join(testlogs.Root(), "docs", "accuracy.md")
+	if *update {
+		if err := os.WriteFile(path, []byte(table), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	} else if b, err := os.ReadFile(path); err != nil || string(b) != table {
+		t.Errorf("docs/accuracy.md is out of date: run go test ./detectors/all -update")
+	}
+}
+
+func matchesStage(fs []detectors.Finding, stages []int) bool {
+	for _, f := range fs {
+		if len(stages) == 0 || f.Subject.StageID == nil {
+			return true
+		}
+		for _, s := range stages {
+			if *f.Subject.StageID == s {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func accuracyTable(labels []labeledLog, scores map[string]*score) string {
+	var b strings.Builder
+	nSpark, nPublic := 0, 0
+	for _, l := range labels {
+		if l.set == "spark" {
+			nSpark++
+		} else {
+			nPublic++
+		}
+	}
+	fmt.Fprintf(&b, "# Detector accuracy\n\n")
+	fmt.Fprintf(&b, "Generated by `go test ./detectors/all -run TestAccuracy -update` from %d labeled logs of real Spark runs "+
+		"(testdata/spark/labels.json) and %d public logs (testdata/public/labels.json). A true positive is a finding for a "+
+		"problem the label expects (at a labeled stage when the label names stages); a false negative a labeled problem "+
+		"with no finding; a false positive a finding on a log labeled without that problem; \"quiet\" counts the logs "+
+		"labeled without the problem where the detector rightly said nothing.\n\n", nSpark, nPublic)
+	fmt.Fprintf(&b, "| detector | problems | TP | FN | FP | quiet | precision | recall |\n|---|---|---|---|---|---|---|---|\n")
+	for _, d := range all.Detectors {
+		s := scores[d.ID]
+		fmt.Fprintf(&b, "| %s %s | %s | %d | %d | %d | %d | %.2f | %.2f |\n", d.ID, d.Name, strings.Join(d.Problems, ", "),
+			s.tp, s.fn, s.fp, s.quietOK, s.precision(), s.recall())
+	}
+	return b.String()
+}
