@@ -2,9 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"fmt"
-	"io"
-	"strings"
 
 	json "github.com/goccy/go-json"
 	"github.com/spf13/cobra"
@@ -53,39 +50,8 @@ func newExplainCmd(s *Streams) *cobra.Command {
 				return usageErrorf("unknown detector %q (see 'sparkdiag detectors')", args[0])
 			}
 			w := bufio.NewWriter(s.Out)
-			WriteDetectorDoc(w, d, false)
+			detectors.WriteDoc(w, d, false)
 			return w.Flush()
 		},
-	}
-}
-
-// WriteDetectorDoc writes a detector's documentation as Markdown (md) or
-// plain text.
-func WriteDetectorDoc(w io.Writer, d *detectors.Detector, md bool) {
-	h := func(level int, s string) {
-		if md {
-			fmt.Fprintf(w, "%s %s\n\n", strings.Repeat("#", level), s)
-		} else {
-			fmt.Fprintf(w, "%s\n%s\n\n", s, strings.Repeat("=-"[level-2:level-1], len(s)))
-		}
-	}
-	h(2, fmt.Sprintf("%s %s: %s", d.ID, d.Name, d.Doc.Title))
-	fmt.Fprintf(w, "Category: %s. Default severity: %s. Question bank: %s.\n\n", d.Category, d.Severity, strings.Join(d.Doc.Questions, ", "))
-	fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(d.Doc.Text))
-	h(3, "Thresholds")
-	fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(d.Doc.Thresholds))
-	if len(d.Params) > 0 {
-		if md {
-			fmt.Fprintf(w, "| parameter | default | unit | meaning |\n|---|---|---|---|\n")
-			for _, p := range d.Params {
-				fmt.Fprintf(w, "| `%s.%s` | %g | %s | %s |\n", d.ID, p.Name, p.Default, p.Unit, p.Doc)
-			}
-			fmt.Fprintln(w)
-		} else {
-			for _, p := range d.Params {
-				fmt.Fprintf(w, "  %s.%s = %g %s\n      %s\n", d.ID, p.Name, p.Default, p.Unit, p.Doc)
-			}
-			fmt.Fprintln(w)
-		}
 	}
 }
