@@ -178,7 +178,7 @@ func writeSummary(w io.Writer, s *Streams, l loaded, top int) error {
 		units.Count(int64(tot.FailedTasks)), units.Count(int64(tot.KilledTasks)), units.Count(int64(spec))))
 	var nexec, removed, cores int
 	for _, e := range a.Executors {
-		if e.ID == "driver" {
+		if e.ID == "driver" || e.ID == "<driver>" {
 			continue
 		}
 		nexec++
@@ -187,7 +187,15 @@ func writeSummary(w io.Writer, s *Streams, l loaded, top int) error {
 			removed++
 		}
 	}
-	kv("Executors", fmt.Sprintf("%d (%d removed), %d cores", nexec, removed, cores))
+	if nexec == 0 {
+		master := a.SparkProps["spark.master"]
+		if master == "" {
+			master = "unknown master"
+		}
+		kv("Executors", fmt.Sprintf("none: the driver ran the tasks (%s)", master))
+	} else {
+		kv("Executors", fmt.Sprintf("%d (%d removed), %d cores", nexec, removed, cores))
+	}
 	if len(a.SQL) > 0 {
 		kv("SQL", fmt.Sprintf("%d executions", len(a.SQL)))
 	}
