@@ -10,8 +10,8 @@ import (
 
 	"github.com/sparkdiag/sparkdiag/eventlog"
 	"github.com/sparkdiag/sparkdiag/eventlog/codec"
-	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
 	"github.com/sparkdiag/sparkdiag/eventlog/source"
+	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
 )
 
 // kindRecorder records the kind of every event, decoding none.

@@ -7,8 +7,8 @@ import (
 
 	"github.com/sparkdiag/sparkdiag/eventlog"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
-	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
 	"github.com/sparkdiag/sparkdiag/eventlog/source"
+	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
 )
 
 // nullHandler wants nothing: it measures decompression and line splitting.

@@ -1,6 +1,7 @@
 package appmodel
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"strconv"
@@ -28,8 +29,16 @@ type Builder struct {
 	streams   map[string]*StreamingQuery
 	streamIDs []string
 	// liveTasks holds the tasks started and not yet ended.
-	liveTasks map[int64]struct{}
+	liveTasks map[int64]liveTask
 	scratch   Task
+	// cpusPerTask is spark.task.cpus; profiles the resource profiles seen.
+	cpusPerTask int
+	profiles    map[int]resourceProfile
+	// push holds the push-based shuffle fields of the stage infos of the
+	// event being handled.
+	push []stagePush
+	// evPeaks holds the executor metrics of the event being handled.
+	evPeaks peakValues
 
 	// decode targets, reused
 	taskEnd   eventlog.TaskEnd
@@ -57,15 +66,15 @@ func NewBuilder() *Builder {
 		sql:       map[int64]*SQLExecution{},
 		sqlMetric: map[int64]*SQLMetric{},
 		streams:   map[string]*StreamingQuery{},
-		liveTasks: map[int64]struct{}{},
+		liveTasks: map[int64]liveTask{},
+		profiles:  map[int]resourceProfile{},
 	}
 }
 
 // Wants implements eventlog.Handler: the kinds the model uses.
 func (b *Builder) Wants(k eventlog.Kind) bool {
 	switch k {
-	case eventlog.KindUnknown, eventlog.KindTaskGettingResult, eventlog.KindResourceProfileAdded,
-		eventlog.KindStreamingQueryIdle:
+	case eventlog.KindUnknown, eventlog.KindTaskGettingResult, eventlog.KindStreamingQueryIdle:
 		return false
 	}
 	return true
@@ -79,7 +88,7 @@ func (b *Builder) Handle(k eventlog.Kind, data []byte) error {
 		if err := json.Unmarshal(data, &b.taskEnd); err != nil {
 			return err
 		}
-		b.onTaskEnd(&b.taskEnd)
+		b.onTaskEnd(&b.taskEnd, data)
 	case eventlog.KindTaskStart:
 		b.taskStart = eventlog.TaskStart{}
 		if err := json.Unmarshal(data, &b.taskStart); err != nil {
@@ -97,33 +106,40 @@ func (b *Builder) Handle(k eventlog.Kind, data []byte) error {
 			}
 		})
 	case eventlog.KindApplicationStart:
-		var e eventlog.ApplicationStart
+		var e appStartEvent
 		return decode(data, &e, func() { b.onAppStart(&e) })
 	case eventlog.KindApplicationEnd:
 		var e eventlog.ApplicationEnd
 		return decode(data, &e, func() {
 			b.app.End = e.Timestamp
+			b.app.ExitCode = e.ExitCode
 			b.app.Complete = true
 			b.seen(e.Timestamp)
 		})
 	case eventlog.KindEnvironmentUpdate:
-		var e eventlog.EnvironmentUpdate
+		var e envEvent
 		return decode(data, &e, func() { b.onEnv(&e) })
 	case eventlog.KindJobStart:
 		var e eventlog.JobStart
+		b.readPush(data, true)
 		return decode(data, &e, func() { b.onJobStart(&e) })
 	case eventlog.KindJobEnd:
 		var e eventlog.JobEnd
 		return decode(data, &e, func() { b.onJobEnd(&e) })
 	case eventlog.KindStageSubmitted:
 		var e eventlog.StageSubmitted
+		b.readPush(data, false)
 		return decode(data, &e, func() { b.onStageSubmitted(&e) })
 	case eventlog.KindStageCompleted:
 		var e eventlog.StageCompleted
+		b.readPush(data, false)
 		return decode(data, &e, func() { b.onStageCompleted(&e) })
 	case eventlog.KindExecutorAdded:
-		var e eventlog.ExecutorAdded
+		var e executorAddedEvent
 		return decode(data, &e, func() { b.onExecutorAdded(&e) })
+	case eventlog.KindResourceProfileAdded:
+		var e resourceProfileEvent
+		return decode(data, &e, func() { b.onResourceProfile(&e) })
 	case eventlog.KindExecutorRemoved:
 		var e eventlog.ExecutorRemoved
 		return decode(data, &e, func() { b.onExecutorRemoved(&e) })
@@ -147,9 +163,16 @@ func (b *Builder) Handle(k eventlog.Kind, data []byte) error {
 	case eventlog.KindExecutorMetricsUpdate:
 		var e eventlog.ExecutorMetricsUpdate
 		return decode(data, &e, func() {
-			if ex := b.executors[e.ExecutorID]; ex != nil && ex.RemoveTime == 0 {
-				for _, sm := range e.StageMetrics {
-					b.peaks(ex, sm.Metrics)
+			// Spark does not log these, but some tools do: they raise the
+			// peaks of the live executor and of the live stage.
+			for _, sm := range e.StageMetrics {
+				b.evPeaks.load(sm.Metrics)
+				if ex := b.executors[e.ExecutorID]; ex != nil && ex.RemoveTime == 0 {
+					raise(&ex.peak, &b.evPeaks)
+				}
+				if st := b.stages[[2]int{sm.StageID, sm.AttemptID}]; st != nil && !st.closed {
+					raise(&st.peak, &b.evPeaks)
+					raise(&st.execSummary(e.ExecutorID).peak, &b.evPeaks)
 				}
 			}
 		})
@@ -226,7 +249,24 @@ func (b *Builder) seen(ts int64) {
 	}
 }
 
-func (b *Builder) onAppStart(e *eventlog.ApplicationStart) {
+// appStartEvent is the application start with the driver's log links and
+// attributes (Spark 3.0+ on YARN), which the History Server shows for the
+// driver executor.
+type appStartEvent struct {
+	eventlog.ApplicationStart
+	DriverLogs       map[string]string `json:"Driver Logs"`
+	DriverAttributes map[string]string `json:"Driver Attributes"`
+}
+
+func (b *Builder) onAppStart(e *appStartEvent) {
+	if d := b.executors["driver"]; d != nil && d.RemoveTime == 0 {
+		if e.DriverLogs != nil {
+			d.LogURLs = e.DriverLogs
+		}
+		if e.DriverAttributes != nil {
+			d.Attributes = e.DriverAttributes
+		}
+	}
 	a := b.app
 	a.Name = e.AppName
 	if e.AppID != "" {
@@ -238,12 +278,29 @@ func (b *Builder) onAppStart(e *eventlog.ApplicationStart) {
 	b.seen(e.Timestamp)
 }
 
-func (b *Builder) onEnv(e *eventlog.EnvironmentUpdate) {
+// envEvent is the environment update with the classpath and metrics
+// properties, which only the model uses.
+type envEvent struct {
+	eventlog.EnvironmentUpdate
+	Classpath map[string]string `json:"Classpath Entries"`
+	Metrics   map[string]string `json:"Metrics Properties"`
+}
+
+func (b *Builder) onEnv(e *envEvent) {
+	if e.Classpath != nil {
+		b.app.Classpath = e.Classpath
+	}
+	if e.Metrics != nil {
+		b.app.MetricsProps = e.Metrics
+	}
 	for k, v := range e.JVM {
 		b.app.JVM[k] = v
 	}
 	for k, v := range e.Spark {
 		b.app.SparkProps[k] = v
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(e.Spark["spark.task.cpus"])); err == nil && n > 0 {
+		b.cpusPerTask = n
 	}
 	for k, v := range e.Hadoop {
 		b.app.HadoopProps[k] = v
@@ -253,23 +310,105 @@ func (b *Builder) onEnv(e *eventlog.EnvironmentUpdate) {
 	}
 }
 
+// executorAddedEvent is eventlog.ExecutorAdded with the log links,
+// attributes and resources of the executor.
+type executorAddedEvent struct {
+	Timestamp  int64  `json:"Timestamp"`
+	ExecutorID string `json:"Executor ID"`
+	Info       struct {
+		Host       string            `json:"Host"`
+		TotalCores int               `json:"Total Cores"`
+		LogURLs    map[string]string `json:"Log Urls"`
+		Attributes map[string]string `json:"Attributes"`
+		Resources  map[string]struct {
+			Addresses []string `json:"addresses"`
+		} `json:"Resources"`
+		ResourceProfileID int `json:"Resource Profile Id"`
+	} `json:"Executor Info"`
+}
 
-func (b *Builder) onExecutorAdded(e *eventlog.ExecutorAdded) {
+// resourceProfileEvent is a SparkListenerResourceProfileAdded.
+type resourceProfileEvent struct {
+	ID       int                              `json:"Resource Profile Id"`
+	Executor map[string]resourceProfileAmount `json:"Executor Resource Requests"`
+	Task     map[string]resourceProfileAmount `json:"Task Resource Requests"`
+}
+
+type resourceProfileAmount struct {
+	Amount          eventlog.Float `json:"Amount"`
+	DiscoveryScript string         `json:"Discovery Script"`
+	Vendor          string         `json:"Vendor"`
+}
+
+func (b *Builder) onResourceProfile(e *resourceProfileEvent) {
+	b.profiles[e.ID] = e.profile()
+	rp := &ResourceProfile{ID: e.ID, ExecutorResources: map[string]ExecutorResource{}, TaskResources: map[string]float64{}}
+	for name, r := range e.Executor {
+		rp.ExecutorResources[name] = ExecutorResource{Amount: int64(r.Amount), DiscoveryScript: r.DiscoveryScript, Vendor: r.Vendor}
+	}
+	for name, r := range e.Task {
+		rp.TaskResources[name] = float64(r.Amount)
+	}
+	for i, p := range b.app.ResourceProfiles {
+		if p.ID == e.ID {
+			b.app.ResourceProfiles[i] = rp
+			return
+		}
+	}
+	b.app.ResourceProfiles = append(b.app.ResourceProfiles, rp)
+}
+
+// resourceProfile is what the model needs of a resource profile: the CPUs
+// per task (0 when the profile does not say).
+//
+// The History Server would use the profile's own task-slot count when its
+// executor cores are known, but a profile rebuilt from the log never
+// computes them, so replayed logs always show cores / CPUs per task.
+type resourceProfile struct {
+	cpusPerTask int
+}
+
+func (e *resourceProfileEvent) profile() resourceProfile {
+	var p resourceProfile
+	if c, ok := e.Task["cpus"]; ok {
+		p.cpusPerTask = int(c.Amount)
+	}
+	return p
+}
+
+func (b *Builder) onExecutorAdded(e *executorAddedEvent) {
 	ex := b.executors[e.ExecutorID]
 	if ex == nil || ex.RemoveTime > 0 {
 		// A removed executor that comes back starts afresh, as in the
 		// History Server.
-		ex = &Executor{ID: e.ExecutorID}
+		ex = &Executor{ID: e.ExecutorID, AddTime: e.Timestamp}
 		b.executors[e.ExecutorID] = ex
 	}
-	ex.Host = e.ExecutorInfo.Host
-	ex.TotalCores = e.ExecutorInfo.TotalCores
-	ex.AddTime = e.Timestamp
-	ex.ResourceProfileID = e.ExecutorInfo.ResourceID
+	info := &e.Info
+	ex.Host = info.Host
+	ex.TotalCores = info.TotalCores
+	ex.ResourceProfileID = info.ResourceProfileID
 	ex.IsActive = true
 	if ex.HostPort == "" {
 		ex.HostPort = ex.Host
 	}
+	ex.LogURLs = info.LogURLs
+	ex.Attributes = info.Attributes
+	ex.Resources = nil
+	for name, r := range info.Resources {
+		if ex.Resources == nil {
+			ex.Resources = map[string][]string{}
+		}
+		ex.Resources[name] = r.Addresses
+	}
+	cpus := b.cpusPerTask
+	if p := b.profiles[info.ResourceProfileID]; p.cpusPerTask > 0 {
+		cpus = p.cpusPerTask
+	}
+	if cpus <= 0 {
+		cpus = 1
+	}
+	ex.MaxTasks = ex.TotalCores / cpus
 	b.seen(e.Timestamp)
 }
 
@@ -295,53 +434,223 @@ func (b *Builder) onBlockManagerAdded(e *eventlog.BlockManagerAdded) {
 	if ex.Host == "" {
 		ex.Host = e.BlockManager.Host
 	}
+	ex.IsActive = true
 	ex.MaxMemory = e.MaxMemory
 	if e.MaxOnHeap != nil {
 		ex.MaxOnHeapMemory = *e.MaxOnHeap
-	}
-	if e.MaxOffHeap != nil {
-		ex.MaxOffHeapMemory = *e.MaxOffHeap
+		ex.MaxOffHeapMemory = 0
+		if e.MaxOffHeap != nil {
+			ex.MaxOffHeapMemory = *e.MaxOffHeap
+		}
+		ex.HasMemoryMetrics = true
 	}
 	b.seen(e.Timestamp)
 }
 
 // standardExecutorMetrics are the keys every executor-metrics object has;
 // Spark reads a missing object as all zeros.
-var standardExecutorMetrics = []string{"JVMHeapMemory", "JVMOffHeapMemory", "OnHeapExecutionMemory",
+var standardExecutorMetrics = [...]string{"JVMHeapMemory", "JVMOffHeapMemory", "OnHeapExecutionMemory",
 	"OffHeapExecutionMemory", "OnHeapStorageMemory", "OffHeapStorageMemory", "OnHeapUnifiedMemory",
 	"OffHeapUnifiedMemory", "DirectPoolMemory", "MappedPoolMemory", "ProcessTreeJVMVMemory",
 	"ProcessTreeJVMRSSMemory", "ProcessTreePythonVMemory", "ProcessTreePythonRSSMemory",
 	"ProcessTreeOtherVMemory", "ProcessTreeOtherRSSMemory", "MinorGCCount", "MinorGCTime",
 	"MajorGCCount", "MajorGCTime", "TotalGCTime"}
 
-// maxInto raises each peak in *dst to the values of m, creating *dst with
-// every standard key at 0 when needed.
-func maxInto(dst *map[string]int64, m map[string]int64) {
+const numPeakMetrics = len(standardExecutorMetrics)
+
+var peakIndex = func() map[string]int {
+	m := make(map[string]int, len(standardExecutorMetrics))
+	for i, k := range standardExecutorMetrics {
+		m[k] = i
+	}
+	return m
+}()
+
+// peakValues are executor-metric peaks while the model is built (a map per
+// task end would cost too much); Finish turns them into maps.
+type peakValues struct {
+	v     [numPeakMetrics]int64
+	extra map[string]int64 // metrics outside the standard list
+}
+
+// load sets p to one executor-metrics object; a missing object or metric
+// reads as 0, as in Spark.
+func (p *peakValues) load(m map[string]int64) {
+	p.v = [numPeakMetrics]int64{}
+	p.extra = nil
+	for k, v := range m {
+		if i, ok := peakIndex[k]; ok {
+			p.v[i] = v
+			continue
+		}
+		if p.extra == nil {
+			p.extra = map[string]int64{}
+		}
+		p.extra[k] = v
+	}
+}
+
+// raise lifts each peak of *dst to src, creating *dst (all zeros) first.
+func raise(dst **peakValues, src *peakValues) {
 	if *dst == nil {
-		*dst = make(map[string]int64, len(standardExecutorMetrics))
-		for _, k := range standardExecutorMetrics {
-			(*dst)[k] = 0
+		*dst = &peakValues{}
+	}
+	d := *dst
+	for i, v := range src.v {
+		if v > d.v[i] {
+			d.v[i] = v
 		}
 	}
-	for k, v := range m {
-		if cur, ok := (*dst)[k]; !ok || v > cur {
-			(*dst)[k] = v
+	for k, v := range src.extra {
+		if cur, ok := d.extra[k]; !ok || v > cur {
+			if d.extra == nil {
+				d.extra = map[string]int64{}
+			}
+			d.extra[k] = v
 		}
 	}
 }
 
-func (b *Builder) peaks(ex *Executor, m map[string]int64) {
-	maxInto(&ex.PeakMemoryMetrics, m)
+// toMap is the final form of peaks, nil when none were seen.
+func (p *peakValues) toMap() map[string]int64 {
+	if p == nil {
+		return nil
+	}
+	m := make(map[string]int64, numPeakMetrics+len(p.extra))
+	for i, k := range standardExecutorMetrics {
+		m[k] = p.v[i]
+	}
+	for k, v := range p.extra {
+		m[k] = v
+	}
+	return m
 }
 
 func (b *Builder) onStageExecutorMetrics(e *eventlog.StageExecutorMetrics) {
+	b.evPeaks.load(e.Metrics)
 	if ex := b.executors[e.ExecutorID]; ex != nil {
-		b.peaks(ex, e.Metrics)
+		raise(&ex.peak, &b.evPeaks) // dead executors too, as the History Server
 	}
-	st := b.stage(e.StageID, e.AttemptID)
-	if !st.closed {
-		maxInto(&st.PeakExecutorMetrics, e.Metrics)
+	// Only a stage still tracked takes the peaks (no record is created).
+	if st := b.stages[[2]int{e.StageID, e.AttemptID}]; st != nil && !st.closed {
+		raise(&st.peak, &b.evPeaks)
+		raise(&st.execSummary(e.ExecutorID).peak, &b.evPeaks)
 	}
+}
+
+// execSummary returns the stage's summary for an executor, creating it.
+func (st *Stage) execSummary(id string) *ExecutorStageSummary {
+	es := st.ExecutorSummaries[id]
+	if es == nil {
+		if st.ExecutorSummaries == nil {
+			st.ExecutorSummaries = map[string]*ExecutorStageSummary{}
+		}
+		es = &ExecutorStageSummary{}
+		st.ExecutorSummaries[id] = es
+	}
+	return es
+}
+
+// stagePush is the push-based shuffle part of a stage info (Spark 3.2+),
+// which eventlog.StageInfo does not carry.
+type stagePush struct {
+	StageID   int  `json:"Stage ID"`
+	AttemptID int  `json:"Stage Attempt ID"`
+	Enabled   bool `json:"Shuffle Push Enabled"`
+	Mergers   int  `json:"Shuffle Push Mergers Count"`
+}
+
+var pushEnabledKey = []byte(`"Shuffle Push Enabled"`)
+
+// readPush collects the push-based shuffle fields of the stage infos of a
+// job-start (job) or stage event into b.push. Logs before 3.2 do not have
+// them and cost one scan.
+func (b *Builder) readPush(data []byte, job bool) {
+	b.push = b.push[:0]
+	if !bytes.Contains(data, pushEnabledKey) {
+		return
+	}
+	if job {
+		var e struct {
+			Infos []stagePush `json:"Stage Infos"`
+		}
+		if json.Unmarshal(data, &e) == nil {
+			b.push = append(b.push, e.Infos...)
+		}
+		return
+	}
+	var e struct {
+		Info stagePush `json:"Stage Info"`
+	}
+	if json.Unmarshal(data, &e) == nil {
+		b.push = append(b.push, e.Info)
+	}
+}
+
+// The push-based shuffle read metrics of a task are logged under "Push
+// Based Shuffle" by released Spark (3.4+); the apache/spark test logs of 2023
+// use "Shuffle Push Read Metrics" (and "Merged Fallback Count").
+var pushReadKeys = [][]byte{[]byte(`"Push Based Shuffle"`), []byte(`"Shuffle Push Read Metrics"`)}
+
+// pushReadMetrics is the push-based shuffle object of a task's shuffle read
+// metrics.
+type pushReadMetrics struct {
+	CorruptMergedBlockChunks  int64  `json:"Corrupt Merged Block Chunks"`
+	FetchFallbackCount        *int64 `json:"Merged Fetch Fallback Count"`
+	FallbackCount             int64  `json:"Merged Fallback Count"` // as some logs spell it
+	RemoteMergedBlocksFetched int64  `json:"Merged Remote Blocks Fetched"`
+	LocalMergedBlocksFetched  int64  `json:"Merged Local Blocks Fetched"`
+	RemoteMergedChunksFetched int64  `json:"Merged Remote Chunks Fetched"`
+	LocalMergedChunksFetched  int64  `json:"Merged Local Chunks Fetched"`
+	RemoteMergedBytesRead     int64  `json:"Merged Remote Bytes Read"`
+	LocalMergedBytesRead      int64  `json:"Merged Local Bytes Read"`
+	RemoteMergedReqsDuration  int64  `json:"Merged Remote Requests Duration"`
+}
+
+var shuffleReadKey = []byte(`"Shuffle Read Metrics"`)
+
+// readPushMetrics fills the push-based shuffle metrics of a task end from
+// its raw line. eventlog.TaskMetrics does not carry them; the object is flat
+// (numbers only), so it is located and decoded on its own. It sits in the
+// shuffle read metrics, which Spark writes last on the line: the search
+// starts from the end and covers only that object.
+func readPushMetrics(data []byte, m *Metrics) {
+	i := bytes.LastIndex(data, shuffleReadKey)
+	if i < 0 {
+		return
+	}
+	read := data[i+len(shuffleReadKey):]
+	var rest []byte
+	for _, key := range pushReadKeys {
+		if j := bytes.Index(read, key); j >= 0 {
+			rest = read[j+len(key):]
+			break
+		}
+	}
+	if rest == nil {
+		return
+	}
+	open := bytes.IndexByte(rest, '{')
+	end := bytes.IndexByte(rest, '}')
+	if open < 0 || end < open || string(bytes.TrimSpace(rest[:open])) != ":" {
+		return
+	}
+	var p pushReadMetrics
+	if json.Unmarshal(rest[open:end+1], &p) != nil {
+		return
+	}
+	m[ShuffleCorruptMergedBlockChunks] = p.CorruptMergedBlockChunks
+	m[ShuffleMergedFetchFallbackCount] = p.FallbackCount
+	if p.FetchFallbackCount != nil {
+		m[ShuffleMergedFetchFallbackCount] = *p.FetchFallbackCount
+	}
+	m[ShuffleMergedRemoteBlocksFetched] = p.RemoteMergedBlocksFetched
+	m[ShuffleMergedLocalBlocksFetched] = p.LocalMergedBlocksFetched
+	m[ShuffleMergedRemoteChunksFetched] = p.RemoteMergedChunksFetched
+	m[ShuffleMergedLocalChunksFetched] = p.LocalMergedChunksFetched
+	m[ShuffleMergedRemoteBytesRead] = p.RemoteMergedBytesRead
+	m[ShuffleMergedLocalBytesRead] = p.LocalMergedBytesRead
+	m[ShuffleMergedRemoteReqsDuration] = p.RemoteMergedReqsDuration
 }
 
 // stage returns the tracked attempt of a stage, creating it when needed.
@@ -357,7 +666,7 @@ func (b *Builder) stage(id, attempt int) *Stage {
 func (b *Builder) newStage(id, attempt int) *Stage {
 	key := [2]int{id, attempt}
 	st := &Stage{ID: id, Attempt: attempt, Status: StagePending, SQLExecutionID: -1, strs: b.strs,
-		KilledReasons: map[string]int{}}
+		KilledReasons: map[string]int{}, SchedulingPool: "default"}
 	b.stages[key] = st
 	if l := b.latest[id]; l == nil || l.Attempt <= attempt {
 		b.latest[id] = st
@@ -377,6 +686,12 @@ func (b *Builder) applyStageInfo(st *Stage, si *eventlog.StageInfo) {
 		st.ParentIDs = si.ParentIDs
 	}
 	st.ResourceProfileID = si.ResourceProfID
+	st.ShufflePushEnabled, st.ShuffleMergersCount = false, 0
+	for _, p := range b.push {
+		if p.StageID == si.StageID && p.AttemptID == si.AttemptID {
+			st.ShufflePushEnabled, st.ShuffleMergersCount = p.Enabled, p.Mergers
+		}
+	}
 	if si.SubmissionTime != nil && *si.SubmissionTime > 0 {
 		st.SubmissionTime = *si.SubmissionTime
 		b.seen(st.SubmissionTime)
@@ -523,7 +838,8 @@ func (b *Builder) onJobEnd(e *eventlog.JobEnd) {
 			j.skippedStages[id] = struct{}{}
 			j.NumSkippedTasks += st.NumTasks
 		}
-		j.NumActiveStages-- // as the History Server does, even for a stage never active
+		// Such a stage was never active: since SPARK-41683 (3.4) the
+		// History Server no longer takes it off the active stages.
 	}
 }
 
@@ -608,16 +924,67 @@ func (b *Builder) onStageCompleted(e *eventlog.StageCompleted) {
 	}
 }
 
+// liveTask is what a task start says, kept until the task ends: a task
+// that never ends (incomplete log) is recorded as running at Finish.
+type liveTask struct {
+	stage       [2]int
+	index       int
+	attempt     int
+	partition   int
+	launch      int64
+	exec, host  uint32
+	locality    string
+	speculative bool
+}
+
+// recordRunning adds the tasks that started and never ended to their
+// stages, as RUNNING tasks without metrics. The History Server gives them
+// the duration up to its clock; the model uses the last event seen.
+func (b *Builder) recordRunning() {
+	ids := make([]int64, 0, len(b.liveTasks))
+	for id := range b.liveTasks {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		lt := b.liveTasks[id]
+		st := b.stages[lt.stage]
+		if st == nil {
+			continue
+		}
+		t := Task{TaskID: id, Index: lt.index, Attempt: lt.attempt, PartitionID: lt.partition,
+			Status: TaskRunning, Speculative: lt.speculative, HadStart: true, Locality: lt.locality,
+			LaunchTime: lt.launch}
+		if d := b.app.LastEvent - lt.launch; d > 0 && lt.launch > 0 {
+			t.M[Duration] = d
+		}
+		st.tasks.add(&t, lt.exec, lt.host, 0)
+	}
+}
+
 func (b *Builder) onTaskStart(e *eventlog.TaskStart) {
 	ti := &e.TaskInfo
 	b.seen(ti.LaunchTime)
-	b.liveTasks[ti.TaskID] = struct{}{}
+	lt := liveTask{stage: [2]int{e.StageID, e.AttemptID}, index: ti.Index, attempt: ti.Attempt, partition: -1,
+		launch: ti.LaunchTime, exec: b.strs.id(ti.ExecutorID), host: b.strs.id(ti.Host),
+		locality: ti.Locality, speculative: ti.Speculative}
+	if ti.PartitionID != nil {
+		lt.partition = *ti.PartitionID
+	}
+	b.liveTasks[ti.TaskID] = lt
 	st := b.stage(e.StageID, e.AttemptID)
 	st.startsSeen++
 	if !st.closed {
 		st.NumActiveTasks++
 		if lt := ti.LaunchTime; lt > 0 && (st.FirstTaskLaunchedTime == 0 || lt < st.FirstTaskLaunchedTime) {
 			st.FirstTaskLaunchedTime = lt
+		}
+		if ti.Speculative {
+			if st.Speculation == nil {
+				st.Speculation = &SpeculationSummary{}
+			}
+			st.Speculation.NumTasks++
+			st.Speculation.NumActiveTasks++
 		}
 		for _, j := range st.jobs {
 			j.NumActiveTasks++
@@ -658,51 +1025,73 @@ func firstLine(s string, max int) string {
 	return s
 }
 
-func (b *Builder) onTaskEnd(e *eventlog.TaskEnd) {
+// endClass is how the History Server counts a task end: by its reason.
+type endClass uint8
+
+const (
+	endSuccess endClass = iota
+	endFailed
+	endKilled
+	endResubmitted // counted as failed, but adds no metrics
+)
+
+func classOf(r *eventlog.TaskEndReason) endClass {
+	switch r.Reason {
+	case "Success", "":
+		return endSuccess
+	case "TaskKilled", "TaskCommitDenied":
+		return endKilled
+	case "Resubmitted":
+		return endResubmitted
+	}
+	return endFailed
+}
+
+func (b *Builder) onTaskEnd(e *eventlog.TaskEnd, data []byte) {
 	ti := &e.TaskInfo
 	b.seen(ti.FinishTime)
 	_, hadStart := b.liveTasks[ti.TaskID]
 	delete(b.liveTasks, ti.TaskID)
 	st := b.stage(e.StageID, e.AttemptID)
+	class := classOf(&e.Reason)
+	resubmitted := class == endResubmitted
+	b.evPeaks.load(e.ExecMetrics)
 
 	t := &b.scratch
-	*t = Task{TaskID: ti.TaskID, Index: ti.Index, Attempt: ti.Attempt, Speculative: ti.Speculative,
-		Locality: ti.Locality, Executor: ti.ExecutorID, Host: ti.Host, LaunchTime: ti.LaunchTime,
-		FinishTime: ti.FinishTime, HadStart: hadStart}
-	resubmitted := false
-	switch e.Reason.Reason {
-	case "Success", "":
-		t.Status = TaskSuccess
-	case "TaskKilled", "TaskCommitDenied":
-		t.Status = TaskKilled
-	case "Resubmitted":
-		t.Status = TaskResubmitted
-		resubmitted = true
-	default:
-		t.Status = TaskFailed
+	*t = Task{TaskID: ti.TaskID, Index: ti.Index, Attempt: ti.Attempt, PartitionID: -1,
+		Speculative: ti.Speculative, Locality: ti.Locality, Executor: ti.ExecutorID, Host: ti.Host,
+		LaunchTime: ti.LaunchTime, FinishTime: ti.FinishTime, HadStart: hadStart}
+	if ti.PartitionID != nil {
+		t.PartitionID = *ti.PartitionID
 	}
-	// Like the History Server, the status of a task comes from its flags.
+	// Like the History Server, the status of a task comes from the flags of
+	// its task info, the counts below from the end reason. A Resubmitted
+	// end repeats an earlier task; it is kept apart.
 	switch {
-	case ti.Failed && t.Status == TaskSuccess:
+	case resubmitted:
+		t.Status = TaskResubmitted
+	case ti.FinishTime == 0:
+		t.Status = TaskRunning
+	case ti.Failed:
 		t.Status = TaskFailed
-	case ti.Killed && t.Status == TaskSuccess:
+	case ti.Killed:
 		t.Status = TaskKilled
+	default:
+		t.Status = TaskSuccess
 	}
 	var reason string
-	if t.Status != TaskSuccess {
+	if class != endSuccess {
 		reason = reasonOf(&e.Reason)
 	}
 
-	// A task end without metrics counts as all zeros (Spark's own reading).
+	// A task end without metrics counts as all zeros, and so does a metric
+	// missing from them (Peak Execution Memory before 3.0, even though
+	// its accumulator was logged): Spark's own reading.
 	t.HasMetrics = true
 	if m := e.Metrics; m != nil {
 		fillMetrics(&t.M, m)
-		if m.PeakExecMemory == nil {
-			for _, a := range ti.Accumulables {
-				if a.Name != nil && *a.Name == "internal.metrics.peakExecutionMemory" && a.Update != nil {
-					t.M[PeakExecutionMemory] = int64(*a.Update)
-				}
-			}
+		if m.ShuffleRead != nil {
+			readPushMetrics(data, &t.M)
 		}
 	}
 	if ti.FinishTime > 0 && ti.LaunchTime > 0 {
@@ -726,47 +1115,67 @@ func (b *Builder) onTaskEnd(e *eventlog.TaskEnd) {
 
 	// Stage counts and totals, while the stage is tracked.
 	if !st.closed {
-		switch t.Status {
-		case TaskSuccess:
+		es := st.execSummary(ti.ExecutorID)
+		es.TaskTime += t.M[Duration] // Resubmitted ends add the duration again
+		switch class {
+		case endSuccess:
 			st.NumCompleteTasks++
+			es.SucceededTasks++
 			if st.completedIdx.set(ti.Index) {
 				st.NumCompletedIndices++
 			}
-		case TaskKilled:
+		case endKilled:
 			st.NumKilledTasks++
+			es.KilledTasks++
 			st.KilledReasons[killSummary(&e.Reason)]++
 		default:
 			st.NumFailedTasks++
+			es.FailedTasks++
+			if len(st.FailureReasons) < 64 {
+				if st.FailureReasons == nil {
+					st.FailureReasons = map[string]int{}
+				}
+				st.FailureReasons[reason]++
+			}
 		}
 		if resubmitted {
 			st.NumResubmitted++
 		} else if st.startsSeen > 0 {
 			st.NumActiveTasks--
 		}
-		if t.Status != TaskSuccess && t.Status != TaskKilled && len(st.FailureReasons) < 64 {
-			if st.FailureReasons == nil {
-				st.FailureReasons = map[string]int{}
-			}
-			st.FailureReasons[reason]++
-		}
 		if ti.Speculative {
 			st.NumSpeculative++
+			if st.Speculation == nil {
+				st.Speculation = &SpeculationSummary{} // an end without its start
+			}
+			sp := st.Speculation
+			sp.NumActiveTasks--
+			switch class {
+			case endSuccess:
+				sp.NumCompletedTasks++
+			case endKilled:
+				sp.NumKilledTasks++
+			default:
+				sp.NumFailedTasks++
+			}
 		}
 		if hadStart {
 			for i := range st.Totals {
 				st.Totals[i] += t.M[i]
 			}
+			es.add(&t.M)
 		}
-		maxInto(&st.PeakExecutorMetrics, e.ExecMetrics)
+		raise(&st.peak, &b.evPeaks)
+		raise(&es.peak, &b.evPeaks)
 		for _, j := range st.jobs {
 			if !resubmitted && st.startsSeen > 0 {
 				j.NumActiveTasks--
 			}
-			switch t.Status {
-			case TaskSuccess:
+			switch class {
+			case endSuccess:
 				j.NumCompletedTasks++
 				j.completedIndices[[2]int{e.StageID, ti.Index}] = struct{}{}
-			case TaskKilled:
+			case endKilled:
 				j.NumKilledTasks++
 				j.KilledReasons[killSummary(&e.Reason)]++
 			default:
@@ -783,10 +1192,10 @@ func (b *Builder) onTaskEnd(e *eventlog.TaskEnd) {
 		if !resubmitted {
 			ex.ActiveTasks--
 		}
-		switch t.Status {
-		case TaskSuccess:
+		switch class {
+		case endSuccess:
 			ex.CompletedTasks++
-		case TaskKilled:
+		case endKilled:
 			ex.KilledTasks++
 		default:
 			ex.FailedTasks++
@@ -800,11 +1209,11 @@ func (b *Builder) onTaskEnd(e *eventlog.TaskEnd) {
 			ex.MemorySpilled += t.M[MemoryBytesSpilled]
 			ex.DiskSpilled += t.M[DiskBytesSpilled]
 		}
-		b.peaks(ex, e.ExecMetrics)
+		raise(&ex.peak, &b.evPeaks)
 	}
 
 	// SQL metrics carried by the task's accumulables.
-	if t.Status == TaskSuccess {
+	if class == endSuccess {
 		for i := range ti.Accumulables {
 			a := &ti.Accumulables[i]
 			m := b.sqlMetric[a.ID]
@@ -824,6 +1233,7 @@ func (b *Builder) onTaskEnd(e *eventlog.TaskEnd) {
 			m.Tasks++
 			m.Value += v
 			m.Set = true
+			m.addStage(e.StageID)
 		}
 	}
 }
@@ -916,7 +1326,8 @@ func (b *Builder) metric(x *SQLExecution, pm eventlog.PlanMetric) *SQLMetric {
 }
 
 func (b *Builder) plan(x *SQLExecution, p *eventlog.SparkPlanInfo, next *int) *PlanNode {
-	n := &PlanNode{ID: *next, Name: p.NodeName, SimpleString: string(p.SimpleString), Metadata: p.Metadata}
+	n := &PlanNode{ID: *next, Name: p.NodeName, SimpleString: string(p.SimpleString), Metadata: p.Metadata,
+		Metrics: []*SQLMetric{}}
 	*next++
 	for _, pm := range p.Metrics {
 		n.Metrics = append(n.Metrics, b.metric(x, pm))
@@ -1015,10 +1426,12 @@ func (b *Builder) onProgress(p *eventlog.StreamingProgress) {
 // Finish freezes the model. The Builder must not be used afterwards.
 func (b *Builder) Finish() *Application {
 	a := b.app
+	b.recordRunning()
 	for _, ex := range b.executors {
 		if ex.ActiveTasks < 0 {
 			ex.ActiveTasks = 0
 		}
+		ex.PeakMemoryMetrics, ex.peak = ex.peak.toMap(), nil
 		a.Executors = append(a.Executors, ex)
 	}
 	sort.Slice(a.Executors, func(i, j int) bool { return executorLess(a.Executors[i].ID, a.Executors[j].ID) })
@@ -1046,6 +1459,10 @@ func (b *Builder) Finish() *Application {
 	}
 	sort.Slice(a.Jobs, func(i, k int) bool { return a.Jobs[i].ID < a.Jobs[k].ID })
 	for _, st := range b.stages {
+		st.PeakExecutorMetrics, st.peak = st.peak.toMap(), nil
+		for _, es := range st.ExecutorSummaries {
+			es.PeakMemoryMetrics, es.peak = es.peak.toMap(), nil
+		}
 		if st.startsSeen == 0 && st.tasks.n > 0 {
 			// A log without task-start events (trimmed by some tools): the
 			// History Server would show no task metrics at all; we count

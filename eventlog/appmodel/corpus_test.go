@@ -11,8 +11,8 @@ import (
 
 	"github.com/sparkdiag/sparkdiag/eventlog"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
-	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
 	"github.com/sparkdiag/sparkdiag/eventlog/source"
+	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
 )
 
 // manifestRow is one file of ../shared/eventlogs/MANIFEST.md.

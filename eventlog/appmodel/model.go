@@ -25,6 +25,9 @@ type Application struct {
 	Start    int64 `json:"startTimeEpoch"`
 	End      int64 `json:"endTimeEpoch"`
 	Complete bool  `json:"completed"`
+	// ExitCode is the driver's exit code, when the application end logs it
+	// (Spark 4.0+).
+	ExitCode *int `json:"exitCode,omitempty"`
 	// LastEvent is the latest timestamp seen in any event (ms): the end of
 	// an incomplete application, for durations.
 	LastEvent int64 `json:"lastEventEpoch"`
@@ -33,6 +36,14 @@ type Application struct {
 	SparkProps  map[string]string `json:"-"`
 	HadoopProps map[string]string `json:"-"`
 	SystemProps map[string]string `json:"-"`
+	// Classpath maps classpath entries to their source ("System
+	// Classpath", "Added By User"); MetricsProps are the metrics system's
+	// properties (Spark 3.1+).
+	Classpath    map[string]string `json:"-"`
+	MetricsProps map[string]string `json:"-"`
+	// ResourceProfiles are the resource profiles of the application (Spark
+	// 3.1+), by id.
+	ResourceProfiles []*ResourceProfile `json:"-"`
 
 	Executors []*Executor       `json:"executors"`
 	Jobs      []*Job            `json:"jobs"`
@@ -45,6 +56,25 @@ type Application struct {
 	Unpersisted []int `json:"unpersistedRddIds"`
 
 	strs *strtab
+}
+
+// ResourceProfile is one resource profile: what an executor gets and what
+// a task needs.
+type ResourceProfile struct {
+	ID int `json:"id"`
+	// ExecutorResources maps a resource (cores, memory, gpu, ...) to the
+	// amount an executor gets.
+	ExecutorResources map[string]ExecutorResource `json:"executorResources"`
+	// TaskResources maps a resource (cpus, gpu, ...) to the amount a task
+	// needs (fractions share one unit).
+	TaskResources map[string]float64 `json:"taskResources"`
+}
+
+// ExecutorResource is one resource request of a resource profile.
+type ExecutorResource struct {
+	Amount          int64  `json:"amount"`
+	DiscoveryScript string `json:"discoveryScript"`
+	Vendor          string `json:"vendor"`
 }
 
 // Duration is the wall-clock time of the application in ms: end minus start,
@@ -98,12 +128,23 @@ type Executor struct {
 	RemoveReason string `json:"removeReason,omitempty"`
 	IsActive     bool   `json:"isActive"`
 	// MaxMemory is the storage memory of the block manager (on+off heap).
-	MaxMemory         int64 `json:"maxMemory"`
-	MaxOnHeapMemory   int64 `json:"maxOnHeapMemory,omitempty"`
-	MaxOffHeapMemory  int64 `json:"maxOffHeapMemory,omitempty"`
-	ResourceProfileID int   `json:"resourceProfileId"`
-	Excluded          bool  `json:"isExcluded"`
-	ActiveTasks       int   `json:"activeTasks"`
+	MaxMemory        int64 `json:"maxMemory"`
+	MaxOnHeapMemory  int64 `json:"maxOnHeapMemory,omitempty"`
+	MaxOffHeapMemory int64 `json:"maxOffHeapMemory,omitempty"`
+	// HasMemoryMetrics is set when the block manager reported its on- and
+	// off-heap storage memory (Spark 2.3+): the History Server then shows
+	// memoryMetrics.
+	HasMemoryMetrics  bool `json:"-"`
+	ResourceProfileID int  `json:"resourceProfileId"`
+	// MaxTasks is how many tasks the executor runs at once: its cores
+	// divided by the CPUs per task of its resource profile (or
+	// spark.task.cpus).
+	MaxTasks int `json:"maxTasks"`
+	// Excluded is set once the executor was excluded (blacklisted) for the
+	// application. The reader does not classify the un-exclusion events, so
+	// it is never cleared.
+	Excluded    bool `json:"isExcluded"`
+	ActiveTasks int  `json:"activeTasks"`
 
 	TotalTasks        int   `json:"totalTasks"`
 	CompletedTasks    int   `json:"completedTasks"`
@@ -120,6 +161,15 @@ type Executor struct {
 	// PeakMemoryMetrics holds the peak of every executor metric seen
 	// (JVMHeapMemory, OnHeapExecutionMemory, ProcessTreeJVMRSSMemory, ...).
 	PeakMemoryMetrics map[string]int64 `json:"peakMemoryMetrics,omitempty"`
+
+	// LogURLs, Attributes and Resources come from the executor-added event
+	// (for the driver: the application start's driver logs and
+	// attributes). Resources maps a resource name (gpu) to its addresses.
+	LogURLs    map[string]string   `json:"-"`
+	Attributes map[string]string   `json:"-"`
+	Resources  map[string][]string `json:"-"`
+
+	peak *peakValues // PeakMemoryMetrics while building
 }
 
 // JobStatus is the outcome of a job.
@@ -224,6 +274,17 @@ type Stage struct {
 	Description    string `json:"description,omitempty"`
 	SchedulingPool string `json:"schedulingPool,omitempty"`
 
+	// ShufflePushEnabled and ShuffleMergersCount come from the stage info
+	// (Spark 3.2+).
+	ShufflePushEnabled  bool `json:"-"`
+	ShuffleMergersCount int  `json:"-"`
+	// ExecutorSummaries are the stage attempt's per-executor totals, keyed
+	// by executor id, as the History Server's executorSummary.
+	ExecutorSummaries map[string]*ExecutorStageSummary `json:"-"`
+	// Speculation counts the speculative task attempts; nil when none
+	// started.
+	Speculation *SpeculationSummary `json:"-"`
+
 	tasks        taskLog
 	strs         *strtab
 	completedIdx bitset
@@ -232,8 +293,57 @@ type Stage struct {
 	// change its counts or totals.
 	closed     bool
 	startsSeen int
-	allTotals  Metrics // every task end with metrics, TaskStart or not
-	jobs       []*Job  // running jobs listing the stage when it was submitted
+	allTotals  Metrics     // every task end with metrics, TaskStart or not
+	peak       *peakValues // PeakExecutorMetrics while building
+	jobs       []*Job      // running jobs listing the stage when it was submitted
+}
+
+// ExecutorStageSummary is what one executor did for one stage attempt. The
+// counts and TaskTime cover every task end while the stage was tracked; the
+// byte and record totals only the tasks whose start was logged (the History
+// Server's rules, see docs/history-server-semantics.md §4.5).
+type ExecutorStageSummary struct {
+	TaskTime            int64 `json:"taskTime"`
+	FailedTasks         int   `json:"failedTasks"`
+	SucceededTasks      int   `json:"succeededTasks"`
+	KilledTasks         int   `json:"killedTasks"`
+	InputBytes          int64 `json:"inputBytes"`
+	InputRecords        int64 `json:"inputRecords"`
+	OutputBytes         int64 `json:"outputBytes"`
+	OutputRecords       int64 `json:"outputRecords"`
+	ShuffleRead         int64 `json:"shuffleRead"`
+	ShuffleReadRecords  int64 `json:"shuffleReadRecords"`
+	ShuffleWrite        int64 `json:"shuffleWrite"`
+	ShuffleWriteRecords int64 `json:"shuffleWriteRecords"`
+	MemoryBytesSpilled  int64 `json:"memoryBytesSpilled"`
+	DiskBytesSpilled    int64 `json:"diskBytesSpilled"`
+	// PeakMemoryMetrics are the peaks the executor reported for this stage
+	// (its task ends and stage executor-metrics events); nil when none.
+	PeakMemoryMetrics map[string]int64 `json:"peakMemoryMetrics,omitempty"`
+
+	peak *peakValues // PeakMemoryMetrics while building
+}
+
+func (es *ExecutorStageSummary) add(m *Metrics) {
+	es.InputBytes += m[InputBytes]
+	es.InputRecords += m[InputRecords]
+	es.OutputBytes += m[OutputBytes]
+	es.OutputRecords += m[OutputRecords]
+	es.ShuffleRead += m.ShuffleReadBytes()
+	es.ShuffleReadRecords += m[ShuffleReadRecords]
+	es.ShuffleWrite += m[ShuffleWriteBytes]
+	es.ShuffleWriteRecords += m[ShuffleWriteRecords]
+	es.MemoryBytesSpilled += m[MemoryBytesSpilled]
+	es.DiskBytesSpilled += m[DiskBytesSpilled]
+}
+
+// SpeculationSummary counts a stage attempt's speculative task attempts.
+type SpeculationSummary struct {
+	NumTasks          int `json:"numTasks"`
+	NumActiveTasks    int `json:"numActiveTasks"`
+	NumCompletedTasks int `json:"numCompletedTasks"`
+	NumFailedTasks    int `json:"numFailedTasks"`
+	NumKilledTasks    int `json:"numKilledTasks"`
 }
 
 // StageAccumulable is a named accumulator of a stage.
@@ -246,7 +356,8 @@ type StageAccumulable struct {
 // Key is "stageId.attempt".
 func (s *Stage) Key() [2]int { return [2]int{s.ID, s.Attempt} }
 
-// NumTasksSeen is the number of task-end events recorded for the stage.
+// NumTasksSeen is the number of task attempts recorded for the stage: its
+// task-end events, plus the tasks still running when the log ends.
 func (s *Stage) NumTasksSeen() int { return s.tasks.n }
 
 // RDD is one RDD seen in a stage's RDD info, with its storage state.
@@ -349,6 +460,25 @@ type SQLMetric struct {
 	Max   int64 `json:"max"`
 	Tasks int   `json:"tasks"`
 	Set   bool  `json:"set"`
+	// StageIDs are the stages whose tasks updated the metric: the stages the
+	// node ran in.
+	StageIDs []int `json:"stageIds,omitempty"`
+}
+
+// RanIn reports whether a task of stage id updated the metric.
+func (m *SQLMetric) RanIn(id int) bool {
+	for _, s := range m.StageIDs {
+		if s == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *SQLMetric) addStage(id int) {
+	if n := len(m.StageIDs); (n == 0 || m.StageIDs[n-1] != id) && !m.RanIn(id) {
+		m.StageIDs = append(m.StageIDs, id)
+	}
 }
 
 // StreamingQuery is one Structured Streaming query run.

@@ -40,6 +40,17 @@ const (
 	ShuffleWriteBytes
 	ShuffleWriteTimeNs
 	ShuffleWriteRecords
+	// Push-based shuffle read metrics (Spark 3.2+, "Shuffle Push Read
+	// Metrics"); zero unless push-based shuffle ran.
+	ShuffleCorruptMergedBlockChunks
+	ShuffleMergedFetchFallbackCount
+	ShuffleMergedRemoteBlocksFetched
+	ShuffleMergedLocalBlocksFetched
+	ShuffleMergedRemoteChunksFetched
+	ShuffleMergedLocalChunksFetched
+	ShuffleMergedRemoteBytesRead
+	ShuffleMergedLocalBytesRead
+	ShuffleMergedRemoteReqsDuration
 	NumMetrics
 )
 
@@ -52,6 +63,11 @@ var metricNames = [NumMetrics]string{
 	"shuffleRemoteBytesRead", "shuffleRemoteBytesReadToDisk", "shuffleLocalBytesRead",
 	"shuffleReadRecords", "shuffleRemoteReqsDuration", "shuffleWriteBytes",
 	"shuffleWriteTime", "shuffleWriteRecords",
+	"shuffleCorruptMergedBlockChunks", "shuffleMergedFetchFallbackCount",
+	"shuffleMergedRemoteBlocksFetched", "shuffleMergedLocalBlocksFetched",
+	"shuffleMergedRemoteChunksFetched", "shuffleMergedLocalChunksFetched",
+	"shuffleMergedRemoteBytesRead", "shuffleMergedLocalBytesRead",
+	"shuffleMergedRemoteReqsDuration",
 }
 
 func (m Metric) String() string {
@@ -97,9 +113,12 @@ func (s TaskStatus) String() string {
 
 // Task is one decoded task attempt.
 type Task struct {
-	TaskID      int64
-	Index       int
-	Attempt     int
+	TaskID  int64
+	Index   int
+	Attempt int
+	// PartitionID is the RDD partition the task computed; -1 when the log
+	// does not say (before Spark 3.3).
+	PartitionID int
 	Status      TaskStatus
 	Speculative bool
 	HasMetrics  bool
@@ -160,6 +179,7 @@ func (l *taskLog) add(t *Task, exec, host, reason uint32) {
 	l.lastID = t.TaskID
 	b = binary.AppendUvarint(b, uint64(t.Index))
 	b = binary.AppendUvarint(b, uint64(t.Attempt))
+	b = binary.AppendUvarint(b, zig(int64(t.PartitionID)))
 	flags := uint64(t.Status) | localityCode(t.Locality)<<5
 	if t.HadStart {
 		flags |= flagHadStart
@@ -213,6 +233,7 @@ func (l *taskLog) each(strs *strtab, fn func(*Task) bool) {
 		t = Task{TaskID: id}
 		t.Index = int(next())
 		t.Attempt = int(next())
+		t.PartitionID = int(unzig(next()))
 		flags := next()
 		t.Status = TaskStatus(flags & 7)
 		t.Speculative = flags&flagSpeculative != 0
@@ -242,7 +263,9 @@ func (l *taskLog) each(strs *strtab, fn func(*Task) bool) {
 func (l *taskLog) baseID() int64 { return l.firstID }
 
 // Tasks calls fn for every task attempt of the stage, in the order they
-// ended. The *Task is reused between calls; copy what you keep.
+// ended; tasks still running when the log ends come last (status
+// TaskRunning, no metrics). The *Task is reused between calls; copy what
+// you keep.
 func (s *Stage) Tasks(fn func(*Task) bool) {
 	s.tasks.each(s.strs, fn)
 }
@@ -291,27 +314,57 @@ func (s *Stage) successValues(m Metric) []int64 {
 }
 
 // HSQuantiles returns the quantiles of metric m exactly as the Spark
-// History Server's taskSummary computes them: n is the number of successful
-// tasks it knows (tasks whose start was logged); each metric is sorted over
-// its own population (every known task for duration, scheduler delay and
-// getting-result time; successful tasks otherwise) and the value at
-// min(trunc(q*n), n-1) is taken. NaN marks a position past the population.
-// ok is false when n is 0 (the server answers 404).
+// History Server's taskSummary computes them (docs/history-server-semantics.md
+// §6): n is the number of successful tasks with metrics that it knows (tasks
+// whose start was logged); each metric is sorted over its own population and
+// the value at min(trunc(q*n), n-1) is taken. The populations are every known
+// task for duration (running ones included), every known task with metrics
+// for scheduler delay and getting-result time, and the successful tasks with
+// metrics for everything else. NaN marks a position past the population. ok
+// is false when n is 0 (the server answers 404).
 func (s *Stage) HSQuantiles(m Metric, qs []float64) (vals []float64, ok bool) {
+	pop := hsSuccess
+	switch m {
+	case Duration:
+		pop = hsAll
+	case SchedulerDelay, GettingResultTime:
+		pop = hsWithMetrics
+	}
+	return s.hsQuantiles(pop, func(t *Task) int64 { return t.M[m] }, qs)
+}
+
+// HSQuantilesFunc is HSQuantiles for a value derived from a task (the
+// History Server's shuffle readBytes = local + remote bytes, and
+// totalBlocksFetched = local + remote blocks), over the successful tasks.
+func (s *Stage) HSQuantilesFunc(value func(*Task) int64, qs []float64) (vals []float64, ok bool) {
+	return s.hsQuantiles(hsSuccess, value, qs)
+}
+
+type hsPopulation uint8
+
+const (
+	hsSuccess hsPopulation = iota
+	hsWithMetrics
+	hsAll
+)
+
+func (s *Stage) hsQuantiles(pop hsPopulation, value func(*Task) int64, qs []float64) (vals []float64, ok bool) {
 	all := s.startsSeen == 0
 	n := 0
 	var xs []int64
-	wide := m == Duration || m == SchedulerDelay || m == GettingResultTime
 	s.Tasks(func(t *Task) bool {
-		if !t.HadStart && !all {
+		// The History Server knows a task only from its start event; a
+		// second end (Resubmitted) does not change the record.
+		if (!t.HadStart && !all) || t.Status == TaskResubmitted {
 			return true
 		}
 		success := t.Status == TaskSuccess && t.HasMetrics
 		if success {
 			n++
 		}
-		if success || (wide && t.Status != TaskResubmitted) {
-			xs = append(xs, t.M[m])
+		switch {
+		case success, pop == hsAll, pop == hsWithMetrics && t.HasMetrics:
+			xs = append(xs, value(t))
 		}
 		return true
 	})
@@ -319,19 +372,45 @@ func (s *Stage) HSQuantiles(m Metric, qs []float64) (vals []float64, ok bool) {
 		return nil, false
 	}
 	sort.Slice(xs, func(i, j int) bool { return xs[i] < xs[j] })
-	vals = make([]float64, len(qs))
+	return hsPick(xs, n, qs), true
+}
+
+// hsPick takes, for each q, the element at min(trunc(q*n), n-1) of sorted,
+// or NaN past its end. The product is computed in IEEE double as the
+// History Server does (0.29*100 gives index 28).
+func hsPick(sorted []int64, n int, qs []float64) []float64 {
+	vals := make([]float64, len(qs))
 	for i, q := range qs {
 		idx := int(math.Trunc(q * float64(n)))
 		if idx > n-1 {
 			idx = n - 1
 		}
-		if idx < 0 || idx >= len(xs) {
+		if idx < 0 || idx >= len(sorted) {
 			vals[i] = math.NaN()
 			continue
 		}
-		vals[i] = float64(xs[idx])
+		vals[i] = float64(sorted[idx])
 	}
-	return vals, true
+	return vals
+}
+
+// HSExecutorQuantiles returns the quantiles of one per-executor value over
+// the stage's executor summaries, as the History Server's
+// executorMetricsDistributions: value reports false for entries outside the
+// population (entries without peak metrics, for a peak metric); n is the
+// population size, and every value is 0 when it is empty.
+func (s *Stage) HSExecutorQuantiles(value func(*ExecutorStageSummary) (int64, bool), qs []float64) []float64 {
+	var xs []int64
+	for _, es := range s.ExecutorSummaries {
+		if v, ok := value(es); ok {
+			xs = append(xs, v)
+		}
+	}
+	if len(xs) == 0 {
+		return make([]float64, len(qs))
+	}
+	sort.Slice(xs, func(i, j int) bool { return xs[i] < xs[j] })
+	return hsPick(xs, len(xs), qs)
 }
 
 // Summary is a five-number summary plus mean and count of a metric over the
