@@ -5,6 +5,8 @@ package advice
 
 import (
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/sparkdiag/sparkdiag/detectors"
 	"github.com/sparkdiag/sparkdiag/eventlog"
@@ -17,13 +19,24 @@ const SchemaVersion = 1
 
 // Report is the analysis of one application.
 type Report struct {
-	SchemaVersion int                 `json:"schemaVersion"`
-	Tool          appmodel.Tool       `json:"tool"`
-	Input         appmodel.InputInfo  `json:"input"`
-	App           AppSummary          `json:"app"`
-	Counts        Counts              `json:"counts"`
-	Findings      []detectors.Finding `json:"findings"`
-	Detectors     []string            `json:"detectorsRun"`
+	SchemaVersion int                `json:"schemaVersion"`
+	Tool          appmodel.Tool      `json:"tool"`
+	Input         appmodel.InputInfo `json:"input"`
+	App           AppSummary         `json:"app"`
+	Counts        Counts             `json:"counts"`
+	Findings      []Finding          `json:"findings"`
+	Detectors     []string           `json:"detectorsRun"`
+	// Charts holds what the HTML report draws. The compact JSON form
+	// leaves it out.
+	Charts *Charts `json:"charts,omitempty"`
+}
+
+// Finding is a detector's finding with its stable ID: the detector ID and
+// the subject ("SKEW001-stage6.0"), the same in every format and every run
+// over the same log, so that tickets and diffs can refer to it.
+type Finding struct {
+	ID string `json:"id"`
+	detectors.Finding
 }
 
 // AppSummary is what a report says about the application itself.
@@ -66,7 +79,7 @@ func Build(app *appmodel.Application, st *eventlog.Stats, findings []detectors.F
 			EndTime: appmodel.FormatTime(app.End), DurationMs: app.Duration(), Completed: app.Complete,
 			Jobs: len(app.Jobs), Stages: len(app.Stages), SQL: len(app.SQL), Totals: doc.App.Totals,
 		},
-		Findings:  Rank(findings),
+		Findings:  withIDs(Rank(findings)),
 		Detectors: []string{},
 	}
 	for _, j := range app.Jobs {
@@ -93,7 +106,78 @@ func Build(app *appmodel.Application, st *eventlog.Stats, findings []detectors.F
 			r.Counts.Info++
 		}
 	}
+	r.Charts = buildCharts(app, r.Findings)
 	return r
+}
+
+// withIDs gives each finding its stable ID; a clash (two subjects that
+// read the same) gets a numeric suffix in rank order.
+func withIDs(fs []detectors.Finding) []Finding {
+	out := make([]Finding, len(fs))
+	used := map[string]bool{}
+	for i, f := range fs {
+		id := FindingID(f)
+		for n := 2; used[id]; n++ {
+			id = FindingID(f) + "-" + strconv.Itoa(n)
+		}
+		used[id] = true
+		// Arrays are never null in the JSON form.
+		if f.Evidence == nil {
+			f.Evidence = []detectors.Evidence{}
+		}
+		if f.Advice.Questions == nil {
+			f.Advice.Questions = []string{}
+		}
+		if f.Advice.Changes == nil {
+			f.Advice.Changes = []detectors.Change{}
+		}
+		out[i] = Finding{ID: id, Finding: f}
+	}
+	return out
+}
+
+// FindingID is the stable ID of a finding: its detector and a short form
+// of its subject, made of letters, digits, '.', '_' and '-' so that it
+// can serve as an anchor in Markdown and HTML.
+func FindingID(f detectors.Finding) string {
+	s := f.Subject
+	var subj string
+	switch {
+	case s.Kind == detectors.SubjectStage && s.StageID != nil:
+		subj = "stage" + strconv.Itoa(*s.StageID)
+		if s.StageAttempt != nil {
+			subj += "." + strconv.Itoa(*s.StageAttempt)
+		}
+	case s.Kind == detectors.SubjectJob && s.JobID != nil:
+		subj = "job" + strconv.Itoa(*s.JobID)
+	case s.Kind == detectors.SubjectSQL && s.SQLExecutionID != nil:
+		subj = "sql" + strconv.FormatInt(*s.SQLExecutionID, 10)
+		if s.PlanNodeID != nil {
+			subj += ".node" + strconv.Itoa(*s.PlanNodeID)
+		}
+	case s.Kind == detectors.SubjectExecutor && s.ExecutorID != "":
+		subj = "exec" + s.ExecutorID
+	case s.Kind == detectors.SubjectRDD && s.RDDID != nil:
+		subj = "rdd" + strconv.Itoa(*s.RDDID)
+	case s.Kind == detectors.SubjectStreaming && s.QueryID != "":
+		subj = "query-" + s.QueryID
+	case s.Kind == detectors.SubjectConfig && s.ConfigKey != "":
+		subj = s.ConfigKey
+	case s.Kind == detectors.SubjectApp:
+		subj = "app"
+	default:
+		subj = s.Key()
+	}
+	var b strings.Builder
+	for _, c := range f.DetectorID + "-" + subj {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '_', c == '-':
+			b.WriteRune(c)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
 }
 
 // Rank removes duplicate findings (same detector and subject) and orders

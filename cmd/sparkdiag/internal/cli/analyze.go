@@ -2,9 +2,11 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sparkdiag/sparkdiag/advice"
+	"github.com/sparkdiag/sparkdiag/advice/render"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/detectors"
 	"github.com/sparkdiag/sparkdiag/detectors/all"
@@ -20,6 +23,10 @@ import (
 type analyzeOptions struct {
 	read       readFlags
 	format     string
+	compact    bool
+	output     []string
+	redact     bool
+	redactKey  string
 	failOn     string
 	enable     []string
 	disable    []string
@@ -37,6 +44,13 @@ costly first: what went wrong, the numbers that prove it, where it happened (sta
 SQL operator, code line), what it cost, and the remedy with values computed from
 this log. 'sparkdiag detectors' lists the detectors; 'sparkdiag explain ID' documents one.
 
+Reports come as text for the terminal, JSON (docs/report-json.md), Markdown for
+tickets, or one self-contained HTML page with charts (timeline, executors, task
+durations of the flagged stages, slowest stages). -o FILE writes a file in the
+format its extension names, and can be given several times. Each finding has a
+stable ID (SKEW001-stage6.0) that is the same in every format. The exit code
+does not depend on the format.
+
 Thresholds can be changed with --set ID.param=value or a JSON config file:
 
   {"disable": ["GC001"], "params": {"SKEW001": {"minExcessMs": 10000}}}`,
@@ -46,6 +60,10 @@ Thresholds can be changed with --set ID.param=value or a JSON config file:
   # as JSON, and fail (exit 1) when any finding is an error: for nightly jobs
   sparkdiag analyze --format json --fail-on error eventlog_v2_app-20240101
 
+  # a self-contained HTML page and Markdown for the ticket, from one run,
+  # with names, hosts, paths and SQL hashed so the report can leave the company
+  sparkdiag analyze --redact -o report.html -o report.md app.zstd
+
   # only the skew and spill detectors, with a stricter skew threshold
   sparkdiag analyze --enable skew,spill --set SKEW001.maxOverMedian=10 app.lz4`,
 		Args: cobra.MinimumNArgs(1),
@@ -54,7 +72,11 @@ Thresholds can be changed with --set ID.param=value or a JSON config file:
 		},
 	}
 	o.read.register(c)
-	c.Flags().StringVarP(&o.format, "format", "f", "text", "output format: text or json")
+	c.Flags().StringVarP(&o.format, "format", "f", "text", "output format: text, json, markdown (md) or html")
+	c.Flags().StringArrayVarP(&o.output, "output", "o", nil, "write the report to FILE, in the format its extension names (.txt .json .md .html); repeatable; - is standard output in --format")
+	c.Flags().BoolVar(&o.compact, "compact", false, "JSON on one line without the charts section, for scripts and language models")
+	c.Flags().BoolVar(&o.redact, "redact", false, "replace application names, users, hosts, paths, tables, columns, SQL text, plans and call sites with consistent hashes, so that the report can be shared")
+	c.Flags().StringVar(&o.redactKey, "redact-key", "", "key for --redact (implies it): the same key gives the same hashes across runs (default: a random key per run)")
 	c.Flags().StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding has at least this severity: info, warning or error")
 	c.Flags().StringSliceVar(&o.enable, "enable", nil, "run only these detectors (IDs, names or categories, comma-separated)")
 	c.Flags().StringSliceVar(&o.disable, "disable", nil, "skip these detectors (IDs, names or categories)")
@@ -120,11 +142,48 @@ func knownSelector(sel string) bool {
 	return false
 }
 
+// output is one place a report goes: a file, or stdout for "-".
+type output struct {
+	path   string
+	format string
+}
+
+// outputs resolves --format and -o into where the reports go and in which
+// format; a file's format comes from its extension.
+func (o *analyzeOptions) outputs() ([]output, error) {
+	if _, err := render.ByName(o.format, render.Options{}); err != nil {
+		return nil, usageErrorf("--format: %v", err)
+	}
+	if len(o.output) == 0 {
+		return []output{{path: "-", format: o.format}}, nil
+	}
+	var outs []output
+	seen := map[string]bool{}
+	for _, p := range o.output {
+		if p == "" {
+			return nil, usageErrorf("-o: empty file name")
+		}
+		if seen[p] {
+			return nil, usageErrorf("-o %s given twice", p)
+		}
+		seen[p] = true
+		if p == "-" {
+			outs = append(outs, output{path: "-", format: o.format})
+			continue
+		}
+		f, err := render.FormatOf(p)
+		if err != nil {
+			return nil, usageErrorf("-o: %v", err)
+		}
+		outs = append(outs, output{path: p, format: f})
+	}
+	return outs, nil
+}
+
 func runAnalyze(o *analyzeOptions, args []string, s *Streams) error {
-	switch o.format {
-	case "text", "json":
-	default:
-		return usageErrorf("unknown --format %q (want text or json)", o.format)
+	outs, err := o.outputs()
+	if err != nil {
+		return err
 	}
 	var failOn detectors.Severity
 	if o.failOn != "" && o.failOn != "none" {
@@ -148,28 +207,19 @@ func runAnalyze(o *analyzeOptions, args []string, s *Streams) error {
 		fs := detectors.Run(l.App, ds, cfg)
 		reports[i] = advice.Build(l.App, l.Stats, fs, ds, tool())
 	}
-	w := bufio.NewWriter(s.Out)
-	switch o.format {
-	case "json":
-		var v any = reports
-		if len(reports) == 1 {
-			v = reports[0]
+	if o.redact || o.redactKey != "" {
+		red := advice.NewRedactor([]byte(o.redactKey))
+		for _, l := range apps {
+			red.Learn(l.App)
 		}
-		b, err := json.MarshalIndent(v, "", "  ")
-		if err != nil {
-			return err
-		}
-		w.Write(append(b, '\n'))
-	default:
 		for i, r := range reports {
-			if i > 0 {
-				fmt.Fprintln(w)
-			}
-			writeReportText(w, s, r)
+			reports[i] = red.Report(r)
 		}
 	}
-	if err := w.Flush(); err != nil {
-		return err
+	for _, out := range outs {
+		if err := writeReports(out, reports, o, s); err != nil {
+			return err
+		}
 	}
 	if failOn > 0 {
 		for _, r := range reports {
@@ -181,139 +231,59 @@ func runAnalyze(o *analyzeOptions, args []string, s *Streams) error {
 	return nil
 }
 
-// writeReportText prints a report for a terminal or a pipe.
-func writeReportText(w io.Writer, s *Streams, r *advice.Report) {
-	a := r.App
-	title := a.ID
-	if a.Name != "" {
-		title += "  " + strconv.Quote(a.Name)
+// writeReports renders the reports to one output. A file is written next
+// to its final name and renamed, so that a failed run leaves no half
+// report behind.
+func writeReports(out output, reports []*advice.Report, o *analyzeOptions, s *Streams) error {
+	opts := render.Options{Compact: o.compact}
+	if out.path == "-" {
+		opts.Terminal, opts.Color, opts.Width = s.OutTTY, s.Color, s.Width
 	}
-	fmt.Fprintf(w, "%s\n", title)
-	status := "completed"
-	if !r.Input.Complete {
-		status = "incomplete"
+	rd, err := render.ByName(out.format, opts)
+	if err != nil {
+		return usageErrorf("%v", err)
 	}
-	fmt.Fprintf(w, "Spark %s, %s, %s, %d jobs, %d stages, %s tasks, %s task time\n",
-		orUnknown(a.SparkVersion), status, units.Millis(a.DurationMs), a.Jobs, a.Stages,
-		units.Count(int64(a.Totals.Tasks)), units.Millis(a.Totals.ExecutorRunTime))
-	if len(r.Findings) == 0 {
-		fmt.Fprintf(w, "\nNo problems found by %d detectors.\n", len(r.Detectors))
-		return
+	if out.path == "-" {
+		w := bufio.NewWriter(s.Out)
+		if err := rd.RenderAll(w, reports); err != nil {
+			return err
+		}
+		return w.Flush()
 	}
-	fmt.Fprintf(w, "\n%d findings: %d errors, %d warnings, %d info\n", len(r.Findings), r.Counts.Error, r.Counts.Warning, r.Counts.Info)
-	for i, f := range r.Findings {
-		fmt.Fprintf(w, "\n%d. %s %s  %s\n", i+1, sevLabel(s, f.Severity), f.DetectorID, f.Message)
-		var where []string
-		if f.Subject.StageID != nil {
-			where = append(where, fmt.Sprintf("stage %d.%d", *f.Subject.StageID, deref(f.Subject.StageAttempt)))
+	dir, base := filepath.Split(out.path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the temporary name would only confuse
 		}
-		if f.Subject.JobID != nil {
-			where = append(where, fmt.Sprintf("job %d", *f.Subject.JobID))
-		}
-		if f.Subject.SQLExecutionID != nil {
-			where = append(where, fmt.Sprintf("SQL %d", *f.Subject.SQLExecutionID))
-		}
-		if f.SQLOperator != "" {
-			where = append(where, f.SQLOperator)
-		}
-		if f.CallSite != "" {
-			where = append(where, "at "+f.CallSite)
-		}
-		if f.Subject.ExecutorID != "" {
-			where = append(where, "executor "+f.Subject.ExecutorID)
-		}
-		if f.Subject.QueryID != "" {
-			where = append(where, "query "+f.Subject.QueryID)
-		}
-		if len(where) > 0 {
-			fmt.Fprintf(w, "   where:    %s\n", strings.Join(where, ", "))
-		}
-		if f.Impact.WallClockMs > 0 || f.Impact.SavingsMs > 0 {
-			imp := fmt.Sprintf("%s wall-clock (%s of the application), %s task time (%s)",
-				units.Millis(f.Impact.WallClockMs), units.Percent(f.Impact.WallClockShare),
-				units.Millis(f.Impact.TaskTimeMs), units.Percent(f.Impact.TaskTimeShare))
-			if f.Impact.SavingsMs > 0 {
-				imp += fmt.Sprintf("; a fix could save about %s", units.Millis(f.Impact.SavingsMs))
-			}
-			fmt.Fprintf(w, "   impact:   %s\n", imp)
-		}
-		var ev []string
-		for _, e := range f.Evidence {
-			x := e.Name + " " + formatValue(e.Value, e.Unit)
-			if e.Threshold != nil {
-				x += fmt.Sprintf(" (%s %s)", e.Op, formatValue(*e.Threshold, e.Unit))
-			}
-			ev = append(ev, x)
-		}
-		if len(ev) > 0 {
-			fmt.Fprintf(w, "   evidence: %s\n", strings.Join(ev, "; "))
-		}
-		if f.Advice.Explanation != "" {
-			fmt.Fprintf(w, "   why:      %s [%s]\n", f.Advice.Explanation, strings.Join(f.Advice.Questions, ", "))
-		}
-		for _, ch := range f.Advice.Changes {
-			if ch.Key != "" {
-				fmt.Fprintf(w, "   fix:      %s=%s  (now %s: %s)\n", ch.Key, ch.Suggested, ch.Current, ch.Why)
-			} else {
-				fmt.Fprintf(w, "   fix:      %s\n", ch.Why)
-			}
-		}
-		if f.Advice.Snippet != "" {
-			fmt.Fprintf(w, "   example:\n")
-			for _, line := range strings.Split(f.Advice.Snippet, "\n") {
-				fmt.Fprintf(w, "      %s\n", line)
-			}
+		return usageErrorf("cannot write %s: %v", out.path, err)
+	}
+	defer os.Remove(f.Name())
+	w := bufio.NewWriter(f)
+	err = rd.RenderAll(w, reports)
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), out.path)
+	}
+	if err != nil {
+		return usageErrorf("cannot write %s: %v", out.path, err)
+	}
+	if s.ErrTTY && !o.read.quiet {
+		if st, err := os.Stat(out.path); err == nil {
+			fmt.Fprintf(s.Err, "sparkdiag: wrote %s (%s, %s)\n", out.path, out.format, units.Bytes(st.Size()))
 		}
 	}
-}
-
-func deref(p *int) int {
-	if p == nil {
-		return 0
-	}
-	return *p
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "(unknown version)"
-	}
-	return s
-}
-
-func sevLabel(s *Streams, sev detectors.Severity) string {
-	label := strings.ToUpper(sev.String())
-	if !s.Color {
-		return "[" + label + "]"
-	}
-	switch sev {
-	case detectors.Error:
-		return "\033[1;31m[" + label + "]\033[0m"
-	case detectors.Warning:
-		return "\033[1;33m[" + label + "]\033[0m"
-	}
-	return "\033[36m[" + label + "]\033[0m"
-}
-
-// formatValue renders an evidence number in its unit.
-func formatValue(v float64, unit string) string {
-	switch unit {
-	case "ms":
-		return units.Millis(int64(v))
-	case "ns":
-		return units.Millis(int64(v / 1e6))
-	case "bytes":
-		return units.Bytes(int64(v))
-	case "ratio":
-		return units.Ratio(v)
-	case "share":
-		return units.Percent(v)
-	case "count":
-		return units.Count(int64(v))
-	default:
-		if v == float64(int64(v)) {
-			return units.Count(int64(v)) + " " + unit
-		}
-		return fmt.Sprintf("%.1f %s", v, unit)
-	}
+	return nil
 }

@@ -65,7 +65,7 @@ func loadAll(paths []string, f *readFlags, s *Streams) ([]loaded, error) {
 		}
 		for _, lg := range logs {
 			if s.ErrTTY && !f.quiet {
-				opts.Progress = progressPrinter(s, lg.Path)
+				opts.Progress = progressPrinter(s, lg.Path, logSize(lg))
 			}
 			app, st, err := appmodel.Load(lg, opts)
 			if s.ErrTTY && !f.quiet {
@@ -91,15 +91,59 @@ func loadAll(paths []string, f *readFlags, s *Streams) ([]loaded, error) {
 	return out, nil
 }
 
-func progressPrinter(s *Streams, name string) func(int64) {
+// logSize is the raw size of a log's parts, or 0 when one is unknown
+// (standard input, some zip entries).
+func logSize(lg *source.Log) int64 {
+	var total int64
+	for _, p := range lg.Parts {
+		if p.Size < 0 {
+			return 0
+		}
+		total += p.Size
+	}
+	return total
+}
+
+// progressPrinter redraws one progress line on stderr (a terminal): bytes
+// read, speed and, when the log's size is known, the share done and the
+// time left. Nothing shows for reads shorter than half a second.
+func progressPrinter(s *Streams, name string, total int64) func(int64) {
 	start := time.Now()
+	var last time.Time
 	return func(n int64) {
-		secs := time.Since(start).Seconds()
-		if secs < 0.5 {
+		now := time.Now()
+		secs := now.Sub(start).Seconds()
+		if secs < 0.5 || now.Sub(last) < 100*time.Millisecond {
 			return
 		}
-		fmt.Fprintf(s.Err, "\r\033[Kreading %s: %s (%.0f MB/s)", name, units.Bytes(n), float64(n)/1e6/secs)
+		last = now
+		line := progressLine(name, n, total, secs)
+		if s.ErrWidth > 1 {
+			if r := []rune(line); len(r) >= s.ErrWidth {
+				line = string(r[:s.ErrWidth-2]) + "…"
+			}
+		}
+		fmt.Fprint(s.Err, "\r\033[K"+line)
 	}
+}
+
+// progressLine is "reading app.zstd: 120 MiB of 1.2 GiB (10%), 85.3 MB/s,
+// 13.6 s left".
+func progressLine(name string, n, total int64, secs float64) string {
+	line := fmt.Sprintf("reading %s: %s", name, units.Bytes(n))
+	if total > 0 {
+		line += fmt.Sprintf(" of %s (%d%%)", units.Bytes(total), min(100, n*100/total))
+	}
+	var rate float64
+	if secs > 0 {
+		rate = float64(n) / secs
+	}
+	line += fmt.Sprintf(", %.1f MB/s", rate/1e6)
+	if total > n && rate > 0 {
+		left := float64(total-n) / rate * 1000
+		line += ", " + units.Millis(int64(left)) + " left"
+	}
+	return line
 }
 
 const maxListedProblems = 10

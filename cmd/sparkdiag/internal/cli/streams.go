@@ -19,6 +19,9 @@ type Streams struct {
 	Color  bool // use colour on stdout (a terminal, and NO_COLOR unset)
 	ErrTTY bool // stderr is a terminal: progress
 	Width  int  // terminal width in columns (0 = unlimited)
+	// ErrWidth is the width of stderr when it is a terminal (0 =
+	// unknown): progress lines are cut to it so that they redraw in place.
+	ErrWidth int
 }
 
 // StdStreams returns the process's standard streams.
@@ -34,6 +37,11 @@ func StdStreams() *Streams {
 		}
 	}
 	s.ErrTTY = term.IsTerminal(int(os.Stderr.Fd()))
+	if s.ErrTTY {
+		if w, _, err := term.GetSize(int(os.Stderr.Fd())); err == nil {
+			s.ErrWidth = w
+		}
+	}
 	s.Color = s.OutTTY && os.Getenv("NO_COLOR") == ""
 	return s
 }

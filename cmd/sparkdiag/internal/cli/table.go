@@ -2,84 +2,22 @@ package cli
 
 import (
 	"io"
-	"strings"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
+	"github.com/sparkdiag/sparkdiag/advice/render"
 )
 
-// table is the one place that talks to tablewriter, so that an upstream API
-// change touches one file. On a terminal it draws a light box fitted to the
-// width; when piped it prints plain, stable columns.
-type table struct {
-	header []string
-	rows   [][]string
-	right  map[int]bool // right-aligned columns (numbers)
-}
+// table draws the summary command's tables through render.Table, the one
+// place that talks to tablewriter: a light box fitted to the width on a
+// terminal, plain stable columns when piped.
+type table struct{ t *render.Table }
 
-func newTable(header ...string) *table {
-	return &table{header: header, right: map[int]bool{}}
-}
+func newTable(header ...string) *table { return &table{render.NewTable(header...)} }
 
 func (t *table) alignRight(cols ...int) *table {
-	for _, c := range cols {
-		t.right[c] = true
-	}
+	t.t.AlignRight(cols...)
 	return t
 }
 
-func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+func (t *table) add(cells ...string) { t.t.Add(cells...) }
 
-func (t *table) render(w io.Writer, s *Streams) error {
-	if len(t.rows) == 0 {
-		return nil
-	}
-	per := make([]tw.Align, len(t.header))
-	for i := range per {
-		per[i] = tw.AlignLeft
-		if t.right[i] {
-			per[i] = tw.AlignRight
-		}
-	}
-	rend := tw.Rendition{
-		Borders: tw.BorderNone,
-		Symbols: tw.NewSymbols(tw.StyleASCII),
-		Settings: tw.Settings{
-			Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off},
-			Lines:      tw.Lines{ShowHeaderLine: tw.On},
-		},
-	}
-	if s.OutTTY {
-		rend.Symbols = tw.NewSymbols(tw.StyleLight)
-	}
-	cfg := tablewriter.Config{
-		Header: tw.CellConfig{
-			Alignment:  tw.CellAlignment{PerColumn: per},
-			Formatting: tw.CellFormatting{AutoFormat: tw.Off},
-		},
-		Row: tw.CellConfig{
-			Alignment:  tw.CellAlignment{PerColumn: per},
-			Formatting: tw.CellFormatting{AutoWrap: tw.WrapTruncate},
-		},
-	}
-	if s.OutTTY && s.Width > 20 {
-		cfg.MaxWidth = s.Width
-	}
-	tb := tablewriter.NewTable(w, tablewriter.WithRenderer(renderer.NewBlueprint(rend)), tablewriter.WithConfig(cfg))
-	tb.Header(toAny(t.header)...)
-	for _, r := range t.rows {
-		if err := tb.Append(r); err != nil {
-			return err
-		}
-	}
-	return tb.Render()
-}
-
-func toAny(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = strings.ToUpper(s)
-	}
-	return out
-}
+func (t *table) render(w io.Writer, s *Streams) error { return t.t.Render(w, s.OutTTY, s.Width) }
