@@ -3,7 +3,10 @@ package detectors
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+
+	"github.com/sparkdiag/sparkdiag/advice/units"
 )
 
 // WriteDoc writes a detector's documentation as Markdown (md) or
@@ -25,14 +28,24 @@ func WriteDoc(w io.Writer, d *Detector, md bool) {
 		if md {
 			fmt.Fprintf(w, "| parameter | default | unit | meaning |\n|---|---|---|---|\n")
 			for _, p := range d.Params {
-				fmt.Fprintf(w, "| `%s.%s` | %g | %s | %s |\n", d.ID, p.Name, p.Default, p.Unit, p.Doc)
+				fmt.Fprintf(w, "| `%s.%s` | %s | %s | %s |\n", d.ID, p.Name, paramValue(p), p.Unit, p.Doc)
 			}
 			fmt.Fprintln(w)
 		} else {
 			for _, p := range d.Params {
-				fmt.Fprintf(w, "  %s.%s = %g %s\n      %s\n", d.ID, p.Name, p.Default, p.Unit, p.Doc)
+				fmt.Fprintf(w, "  %s.%s = %s %s\n      %s\n", d.ID, p.Name, paramValue(p), p.Unit, p.Doc)
 			}
 			fmt.Fprintln(w)
 		}
 	}
+}
+
+// paramValue prints a default as it would be typed on the command line,
+// with the human form of byte sizes beside it ("33554432 (32.0 MiB)").
+func paramValue(p Param) string {
+	v := strconv.FormatFloat(p.Default, 'f', -1, 64)
+	if p.Unit == "bytes" && p.Default >= 1024 {
+		v += " (" + units.Bytes(int64(p.Default)) + ")"
+	}
+	return v
 }

@@ -41,8 +41,10 @@ finding says so: AQE already acted and the skew that remains is beyond what it s
 		Thresholds: `Defaults follow the tools users already trust: DataFlint flags max/median above 10x
 with a max over 5 s; spark-advisor warns at 5x with at least 10 tasks; Databricks' UI guide calls a
 stage skewed when the max is over 1.5x the 75th percentile; Azure's HDInsight diagnosis uses 3x the
-average and 30 s. We require max/median ≥ 5 and max/p75 ≥ 2 (a long tail alone is not skew), at
-least 5 tasks, and at least 2 s of excess over the median, so that short test jobs stay quiet while
+average and 30 s. We require max/median ≥ 5 and max/p75 ≥ 2 (a long tail alone is not skew; the p75 rule is
+waived when at most 30% of the tasks are slow and the slowest holds skewed data, as when a few hot
+keys land on a quarter of the partitions), at least 5 tasks, at least 2 s of excess over the median, and a longest task lasting at least a quarter of the
+stage's wall-clock time (one slow task among thousands of short ones does not hold a stage up), so that short test jobs stay quiet while
 seconds-long skew in small runs is still caught. A slowest task with 3x the median data (and at
 least 8 MiB) is a skewed partition.`,
 		Questions: []string{"Q3", "Q6", "Q7"},
@@ -54,6 +56,8 @@ least 8 MiB) is a skewed partition.`,
 		{Name: "minExcessMs", Default: 2000, Unit: "ms", Doc: "longest task minus median must exceed this"},
 		{Name: "dataRatio", Default: 3, Unit: "ratio", Doc: "slowest task's data over the median task's data for a skewed partition"},
 		{Name: "minSkewBytes", Default: 8 << 20, Unit: "bytes", Doc: "least data the slowest task must read to call the partition skewed"},
+		{Name: "minStageShare", Default: 0.25, Unit: "share", Doc: "the longest task must last at least this share of the stage's wall-clock time"},
+		{Name: "maxSlowShare", Default: 0.3, Unit: "share", Doc: "when the 75th percentile is itself slow, the largest share of slow tasks still called skew (they must also hold skewed data)"},
 		{Name: "errorShare", Default: 0.3, Unit: "share", Doc: "raise to error when the estimated saving exceeds this share of the application's duration"},
 	},
 	Run: run,
@@ -103,11 +107,45 @@ func run(p *detectors.Pass) {
 		ratio := float64(slow.dur) / float64(median)
 		ratioP75 := float64(slow.dur) / float64(p75)
 		excess := slow.dur - median
-		if ratio < p.Param("maxOverMedian") || ratioP75 < p.Param("maxOverP75") || float64(excess) < p.Param("minExcessMs") {
+		if ratio < p.Param("maxOverMedian") || float64(excess) < p.Param("minExcessMs") {
+			continue
+		}
+		// A slow task that is a small part of a long stage (thousands of
+		// short tasks) does not hold the stage up.
+		if d := st.Duration(); d > 0 && float64(slow.dur) < p.Param("minStageShare")*float64(d) {
+			continue
+		}
+		// A long tail (the 75th percentile close to the max) is not skew,
+		// unless a minority of tasks holds most of the data: 4 hot keys
+		// hashed to 4 of 16 partitions put the p75 on a hot task.
+		if ratioP75 < p.Param("maxOverP75") && !(skewedData(p, ts, slow) && slowShare(p, ts, median) <= p.Param("maxSlowShare")) {
 			continue
 		}
 		report(p, st, ts, median, p75, slow, ratio, ratioP75)
 	}
+}
+
+// skewedData reports whether the slowest task read far more than the
+// median task.
+func skewedData(p *detectors.Pass, ts []taskData, slow taskData) bool {
+	datas := make([]int64, len(ts))
+	for i, t := range ts {
+		datas[i] = t.data
+	}
+	sort.Slice(datas, func(i, j int) bool { return datas[i] < datas[j] })
+	med := max(datas[len(datas)/2], 1)
+	return float64(slow.data)/float64(med) >= p.Param("dataRatio") && float64(slow.data) >= p.Param("minSkewBytes")
+}
+
+// slowShare is the share of tasks far slower than the median.
+func slowShare(p *detectors.Pass, ts []taskData, median int64) float64 {
+	n := 0
+	for _, t := range ts {
+		if float64(t.dur) >= p.Param("maxOverMedian")*float64(median) && t.dur-median >= int64(p.Param("minExcessMs")) {
+			n++
+		}
+	}
+	return float64(n) / float64(len(ts))
 }
 
 func report(p *detectors.Pass, st *appmodel.Stage, ts []taskData, median, p75 int64, slow taskData, ratio, ratioP75 float64) {
