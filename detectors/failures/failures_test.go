@@ -1,0 +1,200 @@
+package failures
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sparkdiag/sparkdiag/detectors"
+	"github.com/sparkdiag/sparkdiag/eventlog"
+	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
+	"github.com/sparkdiag/sparkdiag/eventlog/source"
+	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
+)
+
+// corpus is a log of the labeled corpus (Spark 3.5.9).
+func corpus(name string) string { return testlogs.Testdata("spark", "logs", "3.5.9", name) }
+
+// local is a hand-written log of this package's testdata (see
+// testdata/README.md).
+func local(name string) string { return filepath.Join("testdata", name) }
+
+func load(t *testing.T, path string) *appmodel.Application {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("log not found: %s", path)
+	}
+	logs, err := source.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, _, err := appmodel.Load(logs[0], eventlog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+func run(t *testing.T, path string, d *detectors.Detector) []detectors.Finding {
+	t.Helper()
+	return detectors.Run(load(t, path), []*detectors.Detector{d}, &detectors.Config{})
+}
+
+func evidence(f detectors.Finding, name string) (float64, bool) {
+	for _, e := range f.Evidence {
+		if e.Name == name {
+			return e.Value, true
+		}
+	}
+	return 0, false
+}
+
+func TestDetectors(t *testing.T) {
+	cases := []struct {
+		name     string
+		path     string
+		d        *detectors.Detector
+		want     int      // findings
+		severity string   // of the first finding, when set
+		contains []string // in the first finding's message
+		stage    int      // the first finding's stage, when ≥ 0
+	}{
+		// Must fire.
+		{"retried UDF failures", corpus("task_retries.zstd"), TaskFailures, 1, "warning", []string{"3 failed task attempt(s)", "PythonException", "every failed task succeeded on a retry"}, -1},
+		{"aborted stage", corpus("stage_failure.zstd"), TaskFailures, 1, "error", []string{"failed 4 time(s)", "ValueError: corrupt record"}, -1},
+		{"failed job at 95%", corpus("stage_failure.zstd"), StageFailures, 1, "error", []string{"19 of 20 tasks (95.0%)", "ValueError: corrupt record"}, -1},
+		{"lost executor: task failures", corpus("executor_loss.zstd"), TaskFailures, 1, "", []string{"ExecutorLostFailure", "FetchFailed"}, -1},
+		{"lost executor: fetch failures", corpus("executor_loss.zstd"), FetchFailures, 1, "", []string{"shuffle fetch failure", "lost at the time", "ran again"}, -1},
+		{"lost executor", corpus("executor_loss.zstd"), ExecutorLoss, 1, "", []string{"code 137"}, -1},
+		{"OOM retried", local("oom_yarn.json"), TaskFailures, 2, "warning", []string{"out of memory: OutOfMemoryError ×2"}, 0},
+		{"YARN container kill, idle release ignored", local("oom_yarn.json"), ExecutorLoss, 1, "warning", []string{"executor 2 lost", "container killed for memory"}, -1},
+		// Must stay quiet.
+		{"healthy: tasks", corpus("healthy"), TaskFailures, 0, "", nil, -1},
+		{"healthy: stages", corpus("healthy"), StageFailures, 0, "", nil, -1},
+		{"healthy: fetch", corpus("healthy"), FetchFailures, 0, "", nil, -1},
+		{"healthy: executors", corpus("healthy"), ExecutorLoss, 0, "", nil, -1},
+		{"retries are not a failed job", corpus("task_retries.zstd"), StageFailures, 0, "", nil, -1},
+		{"no fetch failure in a failed job", corpus("stage_failure.zstd"), FetchFailures, 0, "", nil, -1},
+		{"stopping a stream cancels its job", corpus("stream_falling_behind.zstd"), StageFailures, 0, "", nil, -1},
+		{"killed driver: nothing failed", corpus("killed_driver.zstd.inprogress"), StageFailures, 0, "", nil, -1},
+		{"OOM log has no fetch failure", local("oom_yarn.json"), FetchFailures, 0, "", nil, -1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fs := run(t, c.path, c.d)
+			if len(fs) != c.want {
+				for _, f := range fs {
+					t.Log(f.Message)
+				}
+				t.Fatalf("%s: %d findings, want %d", c.d.ID, len(fs), c.want)
+			}
+			if c.want == 0 {
+				return
+			}
+			f := fs[0]
+			if c.severity != "" && f.Severity.String() != c.severity {
+				t.Errorf("severity %s, want %s", f.Severity, c.severity)
+			}
+			for _, s := range c.contains {
+				if !strings.Contains(f.Message, s) {
+					t.Errorf("message %q lacks %q", f.Message, s)
+				}
+			}
+			if c.stage >= 0 && (f.Subject.StageID == nil || *f.Subject.StageID != c.stage) {
+				t.Errorf("subject %+v, want stage %d", f.Subject, c.stage)
+			}
+			if f.Advice.Explanation == "" || len(f.Advice.Questions) == 0 {
+				t.Errorf("no advice: %+v", f.Advice)
+			}
+		})
+	}
+}
+
+func TestAdviceValues(t *testing.T) {
+	fs := run(t, local("oom_yarn.json"), TaskFailures)
+	if len(fs) != 2 {
+		t.Fatalf("%d findings", len(fs))
+	}
+	// Stage 0: OOM: 50% more of the 4g heap, half the input split.
+	changes := map[string]string{}
+	for _, c := range fs[0].Advice.Changes {
+		changes[c.Key] = c.Suggested
+	}
+	if changes["spark.executor.memory"] != "6g" || changes["spark.sql.files.maxPartitionBytes"] != "64m" {
+		t.Errorf("OOM changes %v", changes)
+	}
+	if v, _ := evidence(fs[0], "run time of failed attempts"); v != 8000 {
+		t.Errorf("failed attempt time %v, want 8000", v)
+	}
+	// Stage 1: container killed: overhead from the 410m default (10% of 4g)
+	// to max(2x, 20% of the heap) = 820 MiB, rounded to 896m.
+	c := fs[1].Advice.Changes[0]
+	if c.Key != "spark.executor.memoryOverhead" || c.Suggested != "896m" || !strings.HasPrefix(c.Current, "410m") {
+		t.Errorf("overhead change %+v", c)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	cases := map[string]Cause{
+		"ExceptionFailure: java.lang.OutOfMemoryError":                                                            CauseOOM,
+		"ExceptionFailure: org.apache.spark.memory.SparkOutOfMemoryError":                                         CauseOOM,
+		"java.lang.OutOfMemoryError: GC overhead limit exceeded":                                                  CauseOOM,
+		"ExecutorLostFailure: Container killed by YARN for exceeding memory limits. 5 GB of 5 GB":                 CauseContainerMemory,
+		"ExecutorLostFailure: Command exited with code 137":                                                       CauseContainerMemory,
+		"Container from a bad node: container_1 on host: h. Exit status: 143.":                                    CauseContainerMemory,
+		"ExecutorLostFailure: The executor with id 7 exited with exit code 137(SIGKILL, possible container OOM).": CauseContainerMemory,
+		"FetchFailed": CauseFetch,
+		"org.apache.spark.shuffle.FetchFailedException: Failed to connect to host":       CauseFetch,
+		"ExecutorLostFailure: Executor heartbeat timed out after 125000 ms":              CauseExecutorLost,
+		"Remote RPC client disassociated. Likely due to containers exceeding thresholds": CauseExecutorLost,
+		"ExceptionFailure: org.apache.spark.api.python.PythonException":                  CauseException,
+		"TaskResultLost": CauseOther,
+	}
+	for text, want := range cases {
+		if got := classify(text); got != want {
+			t.Errorf("classify(%q) = %s, want %s", text, got, want)
+		}
+	}
+	for _, r := range []string{"Executor killed by driver.", "Container container_e87_01 exited from explicit termination request.",
+		"Executor decommission."} {
+		if !benignRemoval(r) {
+			t.Errorf("%q should be a normal release", r)
+		}
+	}
+	if benignRemoval("Command exited with code 137") {
+		t.Error("exit 137 is not a normal release")
+	}
+}
+
+func TestMaxTaskFailures(t *testing.T) {
+	for master, want := range map[string]int64{"local[2]": 1, "local[*]": 1, "local": 1, "local[2,4]": 4, "yarn": 4, "local-cluster[2,1,1024]": 4} {
+		a := &appmodel.Application{SparkProps: map[string]string{"spark.master": master}}
+		if got := detectors.MaxTaskFailures(a); got != want {
+			t.Errorf("%s: %d, want %d", master, got, want)
+		}
+	}
+}
+
+// TestPublicLogs runs the detectors over the shared corpus of public logs:
+// they must not fail, and the tiny test applications with no failures must
+// stay quiet.
+func TestPublicLogs(t *testing.T) {
+	dir := testlogs.Shared(t)
+	quiet := []string{
+		"spark-rapids-tools/core/src/test/resources/spark-events-profiling/rp_sql_eventlog.zstd", // DA release only
+		"spark/core/src/test/resources/spark-events/application_1628109047826_1317105",           // 6 DA releases
+		"spark-rapids-tools/core/src/test/resources/spark-events-profiling/eventlog_minimal_events",
+	}
+	for _, rel := range quiet {
+		fs := detectors.Run(load(t, filepath.Join(dir, rel)), []*detectors.Detector{TaskFailures, StageFailures, FetchFailures, ExecutorLoss}, &detectors.Config{})
+		for _, f := range fs {
+			t.Errorf("%s: %s %s", rel, f.DetectorID, f.Message)
+		}
+	}
+	// Executors that die before running a task, again and again.
+	fs := run(t, filepath.Join(dir, "spark-rapids/tools/src/test/resources/spark-events-profiling/executors_removed_eventlog_compressed.zstd"), ExecutorLoss)
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "47 executors") || !strings.Contains(fs[0].Message, "before running a single task") {
+		t.Errorf("crash loop: %v", fs)
+	}
+}

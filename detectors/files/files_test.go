@@ -1,0 +1,136 @@
+package files
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sparkdiag/sparkdiag/detectors"
+	"github.com/sparkdiag/sparkdiag/eventlog"
+	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
+	"github.com/sparkdiag/sparkdiag/eventlog/source"
+	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
+)
+
+func load(t *testing.T, path string) *appmodel.Application {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("log not available: %s", path)
+	}
+	logs, err := source.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, _, err := appmodel.Load(logs[0], eventlog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+func corpus(version, name string) string { return testlogs.Testdata("spark", "logs", version, name) }
+
+func local(name string) string { return filepath.Join("testdata", name) }
+
+type tcase struct {
+	name     string
+	path     string
+	d        *detectors.Detector
+	want     int                // findings expected
+	severity detectors.Severity // of the first finding, when want > 0 (0: any)
+	contains []string           // in the first finding's message or advice
+	stage    int                // expected subject stage, -1 for any
+}
+
+func check(t *testing.T, cases []tcase) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			app := load(t, c.path)
+			fs := detectors.Run(app, []*detectors.Detector{c.d}, &detectors.Config{})
+			if len(fs) != c.want {
+				for _, f := range fs {
+					t.Log(f.Message)
+				}
+				t.Fatalf("%s: %d findings, want %d", c.d.ID, len(fs), c.want)
+			}
+			if c.want == 0 {
+				return
+			}
+			f := fs[0]
+			if c.severity != 0 && f.Severity != c.severity {
+				t.Errorf("severity %s, want %s", f.Severity, c.severity)
+			}
+			text := f.Message + "\n" + f.Advice.Explanation + "\n" + f.Advice.Snippet
+			for _, ch := range f.Advice.Changes {
+				text += "\n" + ch.Key + "=" + ch.Suggested + " " + ch.Why
+			}
+			for _, s := range c.contains {
+				if !strings.Contains(text, s) {
+					t.Errorf("finding lacks %q:\n%s", s, text)
+				}
+			}
+			if c.stage >= 0 && (f.Subject.StageID == nil || *f.Subject.StageID != c.stage) {
+				t.Errorf("subject %+v, want stage %d", f.Subject, c.stage)
+			}
+			if len(f.Evidence) == 0 || f.Advice.Explanation == "" || len(f.Advice.Changes) == 0 {
+				t.Errorf("finding without evidence or advice: %+v", f)
+			}
+		})
+	}
+}
+
+func TestSmallWrites(t *testing.T) {
+	check(t, []tcase{
+		// partitionBy(event_date) of 8 tasks over 365 days: 2,920 files of 18 KiB.
+		{"corpus small_files_write 3.5", corpus("3.5.9", "small_files_write.lzf"), SmallWrites, 1, detectors.Warning,
+			[]string{"2,920 files", "365 partitions", "event_date", `repartition("event_date")`, "8 writer tasks", "365 files"}, 0},
+		{"corpus small_files_write 4.3", corpus("4.3.0", "small_files_write.lzf"), SmallWrites, 1, detectors.Warning,
+			[]string{"2,920 files", "365 partitions", `repartition("event_date")`}, -1},
+		// coalesce(1) write of 30 rows: one file.
+		{"corpus healthy", corpus("3.5.9", "healthy"), SmallWrites, 0, 0, nil, -1},
+		// repartition(event_date).partitionBy(event_date): 30 files of MiBs.
+		{"corpus q11_partitionby_write", corpus("3.5.9", "q11_partitionby_write.zstd"), SmallWrites, 0, 0, nil, -1},
+		{"corpus small_files_read", corpus("3.5.9", "small_files_read.zstd"), SmallWrites, 0, 0, nil, -1},
+		// repartition(800) before an unpartitioned write of 50 MiB.
+		{"repartition(800) write", local("repartition_800_write.json"), SmallWrites, 1, detectors.Warning,
+			[]string{"800 files", "repartitioned into 800 partitions", "coalesce(1)"}, -1},
+		// Q11: repartition(200, user_id) then partitionBy(day).
+		{"repartition on other columns then partitionBy", local("repartition_other_partitionby.json"), SmallWrites, 1, detectors.Warning,
+			[]string{"repartition(200, user_id)", "200.0 files in each of 30 partitions", `repartition("day")`}, -1},
+		// repartition(day).partitionBy(day) into 30 files of 20 MiB.
+		{"healthy partitioned write", local("partitionby_healthy.json"), SmallWrites, 0, 0, nil, -1},
+		// the right shape, but 400 partitions of 100 KiB: info.
+		{"tiny partitions", local("partitionby_tiny_partitions.json"), SmallWrites, 1, detectors.Info,
+			[]string{"already repartitioned", "coarser"}, -1},
+	})
+}
+
+func TestSmallReads(t *testing.T) {
+	check(t, []tcase{
+		// 3,000 Parquet files of 27 KiB.
+		{"corpus small_files_read 3.5", corpus("3.5.9", "small_files_read.zstd"), SmallReads, 1, detectors.Warning,
+			[]string{"3,000 files", "small_files_3000", "spark.sql.files.openCostInBytes=", "compact"}, 1},
+		{"corpus small_files_read 4.3", corpus("4.3.0", "small_files_read.zstd"), SmallReads, 1, detectors.Warning,
+			[]string{"3,000 files", "small_files_3000"}, -1},
+		{"corpus healthy", corpus("3.5.9", "healthy"), SmallReads, 0, 0, nil, -1},
+		{"corpus small_files_write", corpus("3.5.9", "small_files_write.lzf"), SmallReads, 0, 0, nil, -1},
+		{"corpus broadcast_missed", corpus("3.5.9", "broadcast_missed.snappy"), SmallReads, 0, 0, nil, -1},
+		// 12,000 ORC files of 200 KiB: an error.
+		{"orc small files", local("orc_small_files_read.json"), SmallReads, 1, detectors.Error,
+			[]string{"12,000 files", "orc_events", "spark.read.orc"}, -1},
+		// 200 files of 64 MiB.
+		{"large files", local("large_files_read.json"), SmallReads, 0, 0, nil, -1},
+	})
+}
+
+func TestSplitTasks(t *testing.T) {
+	// 3,000 files of 27 KiB with the default 4 MiB open cost on 2 cores:
+	// Spark made 94 tasks of ~32 files.
+	if got := splitTasks(3000, 3000*27_800, 4<<20, 128<<20, 2); got < 90 || got > 100 {
+		t.Errorf("splitTasks = %d, want about 94", got)
+	}
+	if got := splitTasks(3000, 3000*27_800, 128<<10, 128<<20, 2); got > 10 {
+		t.Errorf("splitTasks with a 128 KiB open cost = %d, want a few", got)
+	}
+}
