@@ -149,6 +149,12 @@ func runRowFormat(p *detectors.Pass) {
 			if !ok {
 				continue
 			}
+			if s.Format == "text" && (inferenceExecution(a, x) || inferenceOf(a, x, s)) {
+				// Spark 4 runs CSV/JSON schema inference as its own
+				// execution reading the files as text: the finding on the
+				// real scan counts that pass.
+				continue
+			}
 			bytes := s.Bytes
 			if bytes < 0 {
 				bytes = s.StaticBytes
@@ -168,6 +174,40 @@ func runRowFormat(p *detectors.Pass) {
 			reportRowFormat(p, x, s, label, bytes, stage)
 		}
 	}
+}
+
+// inferenceExecution reports whether x is the schema-inference pass of a
+// CSV or JSON read: its stages were started by DataFrameReader.csv/json.
+func inferenceExecution(a *appmodel.Application, x *appmodel.SQLExecution) bool {
+	for _, st := range a.Stages {
+		if st.SQLExecutionID != x.ID {
+			continue
+		}
+		if (strings.HasPrefix(st.Name, "csv at ") || strings.HasPrefix(st.Name, "json at ")) && readerCall.MatchString(st.Details) {
+			return true
+		}
+	}
+	return false
+}
+
+// inferenceOf reports whether a text scan reads files that a later CSV or
+// JSON scan reads as a whole: the schema-inference pass of that read.
+func inferenceOf(a *appmodel.Application, x *appmodel.SQLExecution, s *detectors.ScanInfo) bool {
+	loc := strings.TrimSuffix(strings.Fields(s.Location + " ")[0], ",")
+	for _, y := range a.SQL {
+		if y.ID <= x.ID || y.FinalPlan() == nil {
+			continue
+		}
+		for _, t := range detectors.Scans(y) {
+			if (t.Format == "csv" || t.Format == "json") && t.Location != "" {
+				dir := strings.TrimSuffix(strings.Fields(t.Location + " ")[0], ",")
+				if dir != "" && strings.HasPrefix(loc, strings.TrimSuffix(dir, "/")+"/") {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // inferenceJobs returns the stages, outside SQL executions or in the

@@ -626,8 +626,12 @@ func runBacklog(p *detectors.Pass) {
 		for i := i0; i <= end; i++ {
 			ms += bs[i].BatchDuration
 		}
-		if end >= len(bs)-1 {
-			continue // never back to a steady state: not a backlog
+		if end >= len(bs)-1 && (r.prev == nil || n < 3) {
+			// Never back to a steady state and nothing to compare with: a
+			// rising load, not a backlog. After a restart, the previous
+			// run's flow is the baseline: a query still draining its
+			// backlog when the log ends has one.
+			continue
 		}
 		if n < 2 && float64(bs[i0].NumInputRows) < 10*float64(steady) {
 			continue
