@@ -51,6 +51,9 @@ func (lr *lineReader) reset(r io.Reader) {
 // underlying error (after any data it delivered) otherwise; a line returned
 // together with a non-nil error has NoNewline set.
 func (lr *lineReader) next(l *line) error {
+	if cap(lr.buf) > 4*readerBufSize {
+		lr.buf = nil // the previous line was huge: give its room back
+	}
 	for {
 		*l = line{}
 		lr.lineNo++

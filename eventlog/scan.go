@@ -24,6 +24,10 @@ type Options struct {
 	MaxProblems int
 	// Progress, when set, is called now and then with the raw bytes read so far.
 	Progress func(rawBytes int64)
+	// Decoders is how many goroutines decode events ahead when the handler
+	// is a Predecoder: 0 means GOMAXPROCS, 1 decodes every event on the
+	// calling goroutine. The handler sees events in log order either way.
+	Decoders int
 }
 
 func (o *Options) defaults() {
@@ -123,9 +127,14 @@ func Read(log *source.Log, h Handler, opts Options) (*Stats, error) {
 		}
 		return h.Wants(k)
 	})
+	var pl *pipeline
+	if pd, ok := h.(Predecoder); ok && decoders(opts) > 1 {
+		pl = newPipeline(pd, decoders(opts))
+		defer pl.close()
+	}
 	var firstErr error
 	for _, part := range log.Parts {
-		ps, err := readPart(part, h, opts, lr, st, &rawTotal)
+		ps, err := readPart(part, h, pl, opts, lr, st, &rawTotal)
 		st.Parts = append(st.Parts, ps)
 		if err != nil && firstErr == nil {
 			firstErr = err
@@ -175,7 +184,7 @@ func (d *decodedCounter) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func readPart(part *source.Part, h Handler, opts Options, lr *lineReader, st *Stats, rawTotal *int64) (ps PartStats, err error) {
+func readPart(part *source.Part, h Handler, pl *pipeline, opts Options, lr *lineReader, st *Stats, rawTotal *int64) (ps PartStats, err error) {
 	ps = PartStats{Name: part.Name}
 	raw, err := part.Open()
 	if err != nil {
@@ -198,42 +207,55 @@ func readPart(part *source.Part, h Handler, opts Options, lr *lineReader, st *St
 	lr.reset(dc)
 	defer func() { ps.DecodedBytes = dc.n }()
 
+	var rerr error
+	var lineNo int
+	if pl != nil {
+		rerr, lineNo = pl.readLines(part.Name, lr, opts, st, &ps)
+	} else {
+		rerr, lineNo = readLines(part.Name, lr, h, opts, st, &ps)
+	}
+	if errors.Is(rerr, io.EOF) {
+		return ps, nil
+	}
+	// The decoder failed: everything before was delivered.
+	ps.Truncated = true
+	st.Truncated = true
+	var ce *codec.CorruptError
+	switch {
+	case errors.As(rerr, &ce):
+		st.problem(opts.MaxProblems, Problem{File: part.Name, Line: lineNo, Msg: "corrupt compressed data, rest of file skipped: " + rerr.Error()})
+	case errors.Is(rerr, codec.ErrTruncated) || errors.Is(rerr, io.ErrUnexpectedEOF):
+		st.Warnings = append(st.Warnings, fmt.Sprintf("%s: compressed stream cut off after line %d (log still being written or truncated)", part.Name, lineNo-1))
+	default:
+		st.problem(opts.MaxProblems, Problem{File: part.Name, Line: lineNo, Msg: "read error, rest of file skipped: " + rerr.Error()})
+	}
+	return ps, nil
+}
+
+// readLines hands the lines of a part to h one by one. It returns the
+// reader's final error (io.EOF at a clean end) and line count.
+func readLines(name string, lr *lineReader, h Handler, opts Options, st *Stats, ps *PartStats) (error, int) {
 	var l line
 	for {
 		rerr := lr.next(&l)
 		if l.No > 0 && (l.Data != nil || l.Dropped) {
 			ps.Lines++
-			if handleLine(part.Name, &l, h, opts, st, rerr != nil || l.NoNewline) {
+			if handleLineWith(name, &l, h, nil, opts, st, rerr != nil || l.NoNewline) {
 				ps.Events++
 				st.Events++
 			}
 		}
-		if rerr == nil {
-			continue
+		if rerr != nil {
+			return rerr, lr.lineNo
 		}
-		if errors.Is(rerr, io.EOF) {
-			return ps, nil
-		}
-		// The decoder failed: everything before was delivered.
-		ps.Truncated = true
-		st.Truncated = true
-		var ce *codec.CorruptError
-		switch {
-		case errors.As(rerr, &ce):
-			st.problem(opts.MaxProblems, Problem{File: part.Name, Line: lr.lineNo, Msg: "corrupt compressed data, rest of file skipped: " + rerr.Error()})
-		case errors.Is(rerr, codec.ErrTruncated) || errors.Is(rerr, io.ErrUnexpectedEOF):
-			st.Warnings = append(st.Warnings, fmt.Sprintf("%s: compressed stream cut off after line %d (log still being written or truncated)", part.Name, lr.lineNo-1))
-		default:
-			st.problem(opts.MaxProblems, Problem{File: part.Name, Line: lr.lineNo, Msg: "read error, rest of file skipped: " + rerr.Error()})
-		}
-		return ps, nil
 	}
 }
 
-// handleLine decodes one line and reports whether it counted as an event.
-// atEnd is set for the last line of a part that had no newline (or that the
-// decoder cut): if it does not parse, the log was cut in the middle of it.
-func handleLine(file string, l *line, h Handler, opts Options, st *Stats, atEnd bool) bool {
+// handleLineWith decodes one line and reports whether it counted as an
+// event. atEnd is set for the last line of a part that had no newline (or
+// that the decoder cut): if it does not parse, the log was cut in the middle
+// of it. d is the line's predecoded holder (nil when not predecoded).
+func handleLineWith(file string, l *line, h Handler, d any, opts Options, st *Stats, atEnd bool) bool {
 	skip := func(msg string) bool {
 		st.SkippedLines++
 		st.problem(opts.MaxProblems, Problem{File: file, Line: l.No, Msg: msg})
@@ -289,7 +311,13 @@ func handleLine(file string, l *line, h Handler, opts Options, st *Stats, atEnd 
 		st.unknown(string(l.Name))
 		return true
 	}
-	if err := h.Handle(kind, l.Data); err != nil {
+	var err error
+	if d != nil {
+		err = h.(Predecoder).HandleDecoded(kind, l.Data, d)
+	} else {
+		err = h.Handle(kind, l.Data)
+	}
+	if err != nil {
 		if atEnd {
 			st.Truncated = true
 			return skip("last line cut off (incomplete " + kind.String() + " event): skipped")

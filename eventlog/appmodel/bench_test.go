@@ -21,6 +21,13 @@ func (nullHandler) Handle(eventlog.Kind, []byte) error { return nil }
 // tasks, 67 MB decoded) from the shared corpus, or the bundled NDS q86 log
 // (45 MB decoded).
 func benchLog(b *testing.B) *source.Log {
+	if p := os.Getenv("SPARKDIAG_BENCH_LOG"); p != "" {
+		logs, err := source.Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return logs[0]
+	}
 	path := testlogs.Testdata("public", "nds_q86_test.zstd")
 	{
 		shared := filepath.Join(testlogs.Root(), "..", "shared", "eventlogs")

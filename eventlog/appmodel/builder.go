@@ -40,9 +40,26 @@ type Builder struct {
 	// evPeaks holds the executor metrics of the event being handled.
 	evPeaks peakValues
 
-	// decode targets, reused
-	taskEnd   eventlog.TaskEnd
-	taskStart eventlog.TaskStart
+	// rec is the decoded task event being handled (sequential reading),
+	// dscratch the decoder's templates.
+	rec      taskRec
+	dscratch decodeScratch
+	// execRefs caches, per executor id of task events, its string ids and
+	// executor (see ref); execGen changes whenever b.executors does.
+	execRefs map[string]*execRef
+	execGen  uint64
+	// The stage of the previous task event, valid while stageGen is.
+	lastStage    *Stage
+	lastStageKey [2]int
+	lastStageGen uint64
+	stageGen     uint64
+	// strings and peakMaps share equal strings and peak maps (intern,
+	// peakMap).
+	strings  map[string]string
+	peakMaps map[[numPeakMetrics]int64]map[string]int64
+	// sqlIDs marks the accumulator ids of SQL metrics (see isSQLMetric).
+	sqlIDs       bitset
+	sparseSQLIDs bool
 }
 
 // NewBuilder returns an empty Builder.
@@ -67,6 +84,9 @@ func NewBuilder() *Builder {
 		sqlMetric: map[int64]*SQLMetric{},
 		streams:   map[string]*StreamingQuery{},
 		liveTasks: map[int64]liveTask{},
+		execRefs:  map[string]*execRef{},
+		strings:   map[string]string{},
+		peakMaps:  map[[numPeakMetrics]int64]map[string]int64{},
 		profiles:  map[int]resourceProfile{},
 	}
 }
@@ -80,21 +100,36 @@ func (b *Builder) Wants(k eventlog.Kind) bool {
 	return true
 }
 
+// Predecodes implements eventlog.Predecoder: task starts and ends, the bulk
+// of a log, are decoded on several goroutines.
+func (b *Builder) Predecodes(k eventlog.Kind) bool {
+	return k == eventlog.KindTaskEnd || k == eventlog.KindTaskStart
+}
+
+// NewDecoded implements eventlog.Predecoder.
+func (b *Builder) NewDecoded() any { return &taskRec{} }
+
+// NewScratch implements eventlog.Predecoder: a decoder's line templates.
+func (b *Builder) NewScratch() any { return &decodeScratch{} }
+
+// Predecode implements eventlog.Predecoder. It touches no builder state:
+// accumulator ids are resolved to SQL metrics when the task is applied, in
+// log order.
+func (b *Builder) Predecode(k eventlog.Kind, data []byte, d, scratch any) {
+	decodeTask(k, data, d.(*taskRec), scratch.(*decodeScratch))
+}
+
+// HandleDecoded implements eventlog.Predecoder.
+func (b *Builder) HandleDecoded(k eventlog.Kind, data []byte, d any) error {
+	return b.applyTask(d.(*taskRec))
+}
+
 // Handle implements eventlog.Handler.
 func (b *Builder) Handle(k eventlog.Kind, data []byte) error {
 	switch k {
-	case eventlog.KindTaskEnd:
-		b.taskEnd = eventlog.TaskEnd{}
-		if err := json.Unmarshal(data, &b.taskEnd); err != nil {
-			return err
-		}
-		b.onTaskEnd(&b.taskEnd, data)
-	case eventlog.KindTaskStart:
-		b.taskStart = eventlog.TaskStart{}
-		if err := json.Unmarshal(data, &b.taskStart); err != nil {
-			return err
-		}
-		b.onTaskStart(&b.taskStart)
+	case eventlog.KindTaskEnd, eventlog.KindTaskStart:
+		decodeTask(k, data, &b.rec, &b.dscratch)
+		return b.applyTask(&b.rec)
 	case eventlog.KindLogStart:
 		var e eventlog.LogStart
 		return decode(data, &e, func() { b.app.SparkVersion = e.SparkVersion })
@@ -383,6 +418,7 @@ func (b *Builder) onExecutorAdded(e *executorAddedEvent) {
 		// History Server.
 		ex = &Executor{ID: e.ExecutorID, AddTime: e.Timestamp}
 		b.executors[e.ExecutorID] = ex
+		b.execGen++
 	}
 	info := &e.Info
 	ex.Host = info.Host
@@ -429,6 +465,7 @@ func (b *Builder) onBlockManagerAdded(e *eventlog.BlockManagerAdded) {
 	if ex == nil || ex.RemoveTime > 0 {
 		ex = &Executor{ID: id, IsActive: true, AddTime: e.Timestamp}
 		b.executors[id] = ex
+		b.execGen++
 	}
 	ex.HostPort = e.BlockManager.Host + ":" + strconv.Itoa(e.BlockManager.Port)
 	if ex.Host == "" {
@@ -490,6 +527,18 @@ func (p *peakValues) load(m map[string]int64) {
 	}
 }
 
+// loadRec sets p to the executor metrics of a task end.
+func (p *peakValues) loadRec(r *taskRec) {
+	p.v = r.peaks
+	p.extra = nil
+	for _, e := range r.extra {
+		if p.extra == nil {
+			p.extra = map[string]int64{}
+		}
+		p.extra[string(e.name)] = e.v
+	}
+}
+
 // raise lifts each peak of *dst to src, creating *dst (all zeros) first.
 func raise(dst **peakValues, src *peakValues) {
 	if *dst == nil {
@@ -510,6 +559,42 @@ func raise(dst **peakValues, src *peakValues) {
 		}
 	}
 }
+
+// peakMap is p.toMap, with equal sets of standard metrics sharing one map:
+// the model is read-only, and the same peaks come back stage after stage
+// (all zeros when executor metrics are not polled).
+func (b *Builder) peakMap(p *peakValues) map[string]int64 {
+	if p == nil || len(p.extra) > 0 {
+		return p.toMap()
+	}
+	if m, ok := b.peakMaps[p.v]; ok {
+		return m
+	}
+	m := p.toMap()
+	if len(b.peakMaps) < maxSharedPeakMaps {
+		b.peakMaps[p.v] = m
+	}
+	return m
+}
+
+const maxSharedPeakMaps = 1 << 16
+
+// intern returns the model's copy of s: names, call sites, stage details and
+// plans repeat from job to job (loops, micro-batches), and are kept once.
+func (b *Builder) intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	if c, ok := b.strings[s]; ok {
+		return c
+	}
+	if len(b.strings) < maxInterned {
+		b.strings[s] = s
+	}
+	return s
+}
+
+const maxInterned = 1 << 20
 
 // toMap is the final form of peaks, nil when none were seen.
 func (p *peakValues) toMap() map[string]int64 {
@@ -536,6 +621,14 @@ func (b *Builder) onStageExecutorMetrics(e *eventlog.StageExecutorMetrics) {
 		raise(&st.peak, &b.evPeaks)
 		raise(&st.execSummary(e.ExecutorID).peak, &b.evPeaks)
 	}
+}
+
+// execSummaryBytes is execSummary for an id read off a line.
+func (st *Stage) execSummaryBytes(id []byte) *ExecutorStageSummary {
+	if es := st.ExecutorSummaries[string(id)]; es != nil {
+		return es
+	}
+	return st.execSummary(string(id))
 }
 
 // execSummary returns the stage's summary for an executor, creating it.
@@ -609,20 +702,50 @@ type pushReadMetrics struct {
 
 var shuffleReadKey = []byte(`"Shuffle Read Metrics"`)
 
+// indexQuoted is bytes.Index for a key that starts with a quote: it looks
+// for the rest of the key, whose first letter is much rarer on a line than
+// a quote, and checks the quote before it.
+func indexQuoted(s, key []byte) int {
+	for off := 0; ; {
+		j := bytes.Index(s[off+1:], key[1:])
+		if j < 0 {
+			return -1
+		}
+		p := off + j // where the quote would be
+		if s[p] == '"' {
+			return p
+		}
+		off = p + 1
+		if off+len(key) > len(s) {
+			return -1
+		}
+	}
+}
+
 // readPushMetrics fills the push-based shuffle metrics of a task end from
 // its raw line. eventlog.TaskMetrics does not carry them; the object is flat
 // (numbers only), so it is located and decoded on its own. It sits in the
 // shuffle read metrics, which Spark writes last on the line: the search
-// starts from the end and covers only that object.
-func readPushMetrics(data []byte, m *Metrics) {
-	i := bytes.LastIndex(data, shuffleReadKey)
+// starts from the end and covers only that object. from is where the
+// caller knows the key occurs (0 when it does not): the last occurrence is
+// searched from there.
+func readPushMetrics(data []byte, from int, m *Metrics) {
+	i := -1
+	for j := from; ; {
+		k := indexQuoted(data[j:], shuffleReadKey) // forward, unlike LastIndex: SIMD
+		if k < 0 {
+			break
+		}
+		i = j + k
+		j = i + 1
+	}
 	if i < 0 {
 		return
 	}
 	read := data[i+len(shuffleReadKey):]
 	var rest []byte
 	for _, key := range pushReadKeys {
-		if j := bytes.Index(read, key); j >= 0 {
+		if j := indexQuoted(read, key); j >= 0 {
 			rest = read[j+len(key):]
 			break
 		}
@@ -636,13 +759,20 @@ func readPushMetrics(data []byte, m *Metrics) {
 		return
 	}
 	var p pushReadMetrics
-	if json.Unmarshal(rest[open:end+1], &p) != nil {
-		return
+	fetch, hasFetch, ok := decodePush(rest[open:end+1], &p)
+	if !ok {
+		p = pushReadMetrics{}
+		if json.Unmarshal(rest[open:end+1], &p) != nil {
+			return
+		}
+		if p.FetchFallbackCount != nil {
+			fetch, hasFetch = *p.FetchFallbackCount, true
+		}
 	}
 	m[ShuffleCorruptMergedBlockChunks] = p.CorruptMergedBlockChunks
 	m[ShuffleMergedFetchFallbackCount] = p.FallbackCount
-	if p.FetchFallbackCount != nil {
-		m[ShuffleMergedFetchFallbackCount] = *p.FetchFallbackCount
+	if hasFetch {
+		m[ShuffleMergedFetchFallbackCount] = fetch
 	}
 	m[ShuffleMergedRemoteBlocksFetched] = p.RemoteMergedBlocksFetched
 	m[ShuffleMergedLocalBlocksFetched] = p.LocalMergedBlocksFetched
@@ -655,10 +785,16 @@ func readPushMetrics(data []byte, m *Metrics) {
 
 // stage returns the tracked attempt of a stage, creating it when needed.
 func (b *Builder) stage(id, attempt int) *Stage {
-	if st := b.stages[[2]int{id, attempt}]; st != nil {
-		return st
+	key := [2]int{id, attempt}
+	if b.lastStage != nil && b.lastStageKey == key && b.lastStageGen == b.stageGen {
+		return b.lastStage
 	}
-	return b.newStage(id, attempt)
+	st := b.stages[key]
+	if st == nil {
+		st = b.newStage(id, attempt)
+	}
+	b.lastStage, b.lastStageKey, b.lastStageGen = st, key, b.stageGen
+	return st
 }
 
 // newStage creates a fresh record for a stage attempt, replacing any earlier
@@ -668,6 +804,7 @@ func (b *Builder) newStage(id, attempt int) *Stage {
 	st := &Stage{ID: id, Attempt: attempt, Status: StagePending, SQLExecutionID: -1, strs: b.strs,
 		KilledReasons: map[string]int{}, SchedulingPool: "default"}
 	b.stages[key] = st
+	b.stageGen++
 	if l := b.latest[id]; l == nil || l.Attempt <= attempt {
 		b.latest[id] = st
 	}
@@ -676,10 +813,10 @@ func (b *Builder) newStage(id, attempt int) *Stage {
 
 func (b *Builder) applyStageInfo(st *Stage, si *eventlog.StageInfo) {
 	if si.Name != "" {
-		st.Name = si.Name
+		st.Name = b.intern(si.Name)
 	}
 	if si.Details != "" {
-		st.Details = string(si.Details)
+		st.Details = b.intern(string(si.Details))
 	}
 	st.NumTasks = si.NumTasks
 	if si.ParentIDs != nil {
@@ -715,9 +852,9 @@ func (b *Builder) applyRDD(stageID int, ri *eventlog.RDDInfo) {
 		r = &RDD{ID: ri.RDDID, FirstStageID: stageID}
 		b.rdds[ri.RDDID] = r
 	}
-	r.Name = ri.Name
-	r.Scope = ri.Scope
-	r.CallSite = ri.Callsite
+	r.Name = b.intern(ri.Name)
+	r.Scope = b.intern(ri.Scope)
+	r.CallSite = b.intern(ri.Callsite)
 	r.ParentIDs = ri.ParentIDs
 	r.StorageLevel = ri.StorageLevel
 	r.NumPartitions = ri.NumPartitions
@@ -741,7 +878,7 @@ func (b *Builder) applyRDD(stageID int, ri *eventlog.RDDInfo) {
 
 func (b *Builder) onJobStart(e *eventlog.JobStart) {
 	j := &Job{ID: e.JobID, SQLExecutionID: -1, KilledReasons: map[string]int{},
-		completedIndices: map[[2]int]struct{}{}, completedStages: map[int]struct{}{}, skippedStages: map[int]struct{}{}}
+		completedIdx: map[int]*bitset{}, completedStages: map[int]struct{}{}, skippedStages: map[int]struct{}{}}
 	b.jobs[e.JobID] = j
 	if e.SubmissionTime > 0 {
 		j.SubmissionTime = e.SubmissionTime
@@ -758,9 +895,9 @@ func (b *Builder) onJobStart(e *eventlog.JobStart) {
 		b.stageJobs[id] = append(b.stageJobs[id], j)
 	}
 	p := e.Properties
-	j.Description = p["spark.job.description"]
+	j.Description = b.intern(p["spark.job.description"])
 	j.JobGroup = p["spark.jobGroup.id"]
-	j.CallSite = p["callSite.short"]
+	j.CallSite = b.intern(p["callSite.short"])
 	j.JobTags = []string{}
 	if tags := p["spark.job.tags"]; tags != "" {
 		j.JobTags = strings.Split(tags, ",")
@@ -798,6 +935,37 @@ func (b *Builder) onJobStart(e *eventlog.JobStart) {
 	}
 }
 
+// stageBits returns the job's completed-index set of a stage, creating it.
+func (j *Job) stageBits(stageID int) *bitset {
+	b := j.completedIdx[stageID]
+	if b == nil {
+		b = &bitset{}
+		j.completedIdx[stageID] = b
+	}
+	return b
+}
+
+// maxIndexBits bounds the task indices kept in bitsets.
+const maxIndexBits = 1 << 24
+
+// completeIndex records that task index of stage completed for the job.
+func (j *Job) completeIndex(bits *bitset, stageID, index int) {
+	if index >= 0 && index < maxIndexBits {
+		if bits.set(index) {
+			j.numCompletedIdx++
+		}
+		return
+	}
+	key := [2]int{stageID, index}
+	if _, ok := j.completedOther[key]; !ok {
+		if j.completedOther == nil {
+			j.completedOther = map[[2]int]struct{}{}
+		}
+		j.completedOther[key] = struct{}{}
+		j.numCompletedIdx++
+	}
+}
+
 func appendUnique(xs []int, x int) []int {
 	for _, y := range xs {
 		if y == x {
@@ -827,19 +995,28 @@ func (b *Builder) onJobEnd(e *eventlog.JobEnd) {
 	}
 	// Stages of the job that never ran were skipped: their output was
 	// already available.
+	// Every attempt counts: when a fetch failure re-ran a parent map stage
+	// as attempt 1, its attempt 0 (never submitted) is still pending here.
 	for _, id := range j.StageIDs {
-		st := b.latest[id]
-		if st == nil || st.closed || st.Status != StagePending {
+		last := b.latest[id]
+		if last == nil {
 			continue
 		}
-		st.Status = StageSkipped
-		st.closed = true
-		if _, ok := j.skippedStages[id]; !ok {
-			j.skippedStages[id] = struct{}{}
-			j.NumSkippedTasks += st.NumTasks
+		for att := 0; att <= last.Attempt; att++ {
+			st := b.stages[[2]int{id, att}]
+			if st == nil || st.closed || st.Status != StagePending {
+				continue
+			}
+			st.Status = StageSkipped
+			st.closed = true
+			st.tasks.seal() // ends after this are rare
+			if _, ok := j.skippedStages[id]; !ok {
+				j.skippedStages[id] = struct{}{}
+				j.NumSkippedTasks += st.NumTasks
+			}
+			// Such a stage was never active: since SPARK-41683 (3.4) the
+			// History Server no longer takes it off the active stages.
 		}
-		// Such a stage was never active: since SPARK-41683 (3.4) the
-		// History Server no longer takes it off the active stages.
 	}
 }
 
@@ -851,7 +1028,7 @@ func (b *Builder) onStageSubmitted(e *eventlog.StageSubmitted) {
 	}
 	b.applyStageInfo(st, si)
 	st.Status = StageActive
-	st.Description = e.Properties["spark.job.description"]
+	st.Description = b.intern(e.Properties["spark.job.description"])
 	st.SchedulingPool = e.Properties["spark.scheduler.pool"]
 	if st.SchedulingPool == "" {
 		st.SchedulingPool = "default"
@@ -862,9 +1039,11 @@ func (b *Builder) onStageSubmitted(e *eventlog.StageSubmitted) {
 		}
 	}
 	st.jobs = st.jobs[:0]
+	st.jobBits = st.jobBits[:0]
 	for _, j := range b.stageJobs[si.StageID] {
 		if j.Status == JobRunning {
 			st.jobs = append(st.jobs, j)
+			st.jobBits = append(st.jobBits, j.stageBits(si.StageID))
 			st.JobIDs = appendUnique(st.JobIDs, j.ID)
 			j.NumActiveStages++
 			delete(j.completedStages, si.StageID)
@@ -921,6 +1100,7 @@ func (b *Builder) onStageCompleted(e *eventlog.StageCompleted) {
 	}
 	if st.NumActiveTasks == 0 {
 		st.closed = true
+		st.tasks.seal() // ends after this are rare
 	}
 }
 
@@ -958,28 +1138,26 @@ func (b *Builder) recordRunning() {
 		if d := b.app.LastEvent - lt.launch; d > 0 && lt.launch > 0 {
 			t.M[Duration] = d
 		}
-		st.tasks.add(&t, lt.exec, lt.host, 0)
+		st.tasks.add(b.strs, &t, lt.exec, lt.host, 0)
 	}
 }
 
-func (b *Builder) onTaskStart(e *eventlog.TaskStart) {
-	ti := &e.TaskInfo
-	b.seen(ti.LaunchTime)
-	lt := liveTask{stage: [2]int{e.StageID, e.AttemptID}, index: ti.Index, attempt: ti.Attempt, partition: -1,
-		launch: ti.LaunchTime, exec: b.strs.id(ti.ExecutorID), host: b.strs.id(ti.Host),
-		locality: ti.Locality, speculative: ti.Speculative}
-	if ti.PartitionID != nil {
-		lt.partition = *ti.PartitionID
-	}
-	b.liveTasks[ti.TaskID] = lt
-	st := b.stage(e.StageID, e.AttemptID)
+func (b *Builder) onTaskStart(r *taskRec) {
+	ti := &r.info
+	b.seen(ti.launch)
+	ref := b.ref(ti.exec, ti.host)
+	lt := liveTask{stage: [2]int{r.stageID, r.attemptID}, index: ti.index, attempt: ti.attempt, partition: ti.partition,
+		launch: ti.launch, exec: ref.sid, host: ref.hostID,
+		locality: localityString(ti.locality), speculative: ti.speculative}
+	b.liveTasks[ti.taskID] = lt
+	st := b.stage(r.stageID, r.attemptID)
 	st.startsSeen++
 	if !st.closed {
 		st.NumActiveTasks++
-		if lt := ti.LaunchTime; lt > 0 && (st.FirstTaskLaunchedTime == 0 || lt < st.FirstTaskLaunchedTime) {
+		if lt := ti.launch; lt > 0 && (st.FirstTaskLaunchedTime == 0 || lt < st.FirstTaskLaunchedTime) {
 			st.FirstTaskLaunchedTime = lt
 		}
-		if ti.Speculative {
+		if ti.speculative {
 			if st.Speculation == nil {
 				st.Speculation = &SpeculationSummary{}
 			}
@@ -990,10 +1168,81 @@ func (b *Builder) onTaskStart(e *eventlog.TaskStart) {
 			j.NumActiveTasks++
 		}
 	}
-	if ex := b.executors[ti.ExecutorID]; ex != nil && ex.RemoveTime == 0 {
+	if ex := ref.ex; ex != nil && ex.RemoveTime == 0 {
 		ex.TotalTasks++
 		ex.ActiveTasks++
 	}
+}
+
+// applyTask applies a decoded task start or end.
+func (b *Builder) applyTask(r *taskRec) error {
+	if r.err != nil {
+		return r.err
+	}
+	if r.kind == eventlog.KindTaskEnd {
+		b.onTaskEnd(r)
+	} else {
+		b.onTaskStart(r)
+	}
+	return nil
+}
+
+// execRef is what task events need of an executor id.
+type execRef struct {
+	sid    uint32 // string id of the executor id
+	host   []byte // the host last seen with it
+	hostID uint32
+	dense  int // index in the stages' esByRef
+	gen    uint64
+	ex     *Executor // b.executors[id] as of gen
+}
+
+// ref returns the cached record of an executor id read off a line, with
+// its host's string id and its live executor up to date.
+func (b *Builder) ref(exec, host []byte) *execRef {
+	r := b.execRefs[string(exec)]
+	if r == nil {
+		id := string(exec)
+		r = &execRef{sid: b.strs.id(id), dense: len(b.execRefs), gen: b.execGen - 1}
+		r.hostID = b.strs.idBytes(host)
+		r.host = append([]byte(nil), host...)
+		b.execRefs[id] = r
+		b.strs.setHost(r.sid, r.hostID)
+	}
+	if string(r.host) != string(host) {
+		r.hostID = b.strs.idBytes(host)
+		r.host = append(r.host[:0], host...)
+	}
+	if r.gen != b.execGen {
+		r.ex, r.gen = b.executors[string(exec)], b.execGen
+	}
+	return r
+}
+
+// execSummaryRef is execSummary through the executor's cached record.
+func (st *Stage) execSummaryRef(r *execRef, id []byte) *ExecutorStageSummary {
+	if r.dense < len(st.esByRef) {
+		if es := st.esByRef[r.dense]; es != nil {
+			return es
+		}
+	}
+	es := st.execSummaryBytes(id)
+	for len(st.esByRef) <= r.dense {
+		st.esByRef = append(st.esByRef, nil)
+	}
+	st.esByRef[r.dense] = es
+	return es
+}
+
+// localityString returns the locality name without allocating for the
+// names Spark writes.
+func localityString(b []byte) string {
+	for _, l := range localities {
+		if string(b) == l {
+			return l
+		}
+	}
+	return string(b)
 }
 
 // reasonOf names the end reason of an unsuccessful task.
@@ -1047,65 +1296,63 @@ func classOf(r *eventlog.TaskEndReason) endClass {
 	return endFailed
 }
 
-func (b *Builder) onTaskEnd(e *eventlog.TaskEnd, data []byte) {
-	ti := &e.TaskInfo
-	b.seen(ti.FinishTime)
-	_, hadStart := b.liveTasks[ti.TaskID]
-	delete(b.liveTasks, ti.TaskID)
-	st := b.stage(e.StageID, e.AttemptID)
-	class := classOf(&e.Reason)
+func (b *Builder) onTaskEnd(r *taskRec) {
+	ti := &r.info
+	b.seen(ti.finish)
+	_, hadStart := b.liveTasks[ti.taskID]
+	delete(b.liveTasks, ti.taskID)
+	st := b.stage(r.stageID, r.attemptID)
+	class := classOf(r.reason)
 	resubmitted := class == endResubmitted
-	b.evPeaks.load(e.ExecMetrics)
+	b.evPeaks.loadRec(r)
 
 	t := &b.scratch
-	*t = Task{TaskID: ti.TaskID, Index: ti.Index, Attempt: ti.Attempt, PartitionID: -1,
-		Speculative: ti.Speculative, Locality: ti.Locality, Executor: ti.ExecutorID, Host: ti.Host,
-		LaunchTime: ti.LaunchTime, FinishTime: ti.FinishTime, HadStart: hadStart}
-	if ti.PartitionID != nil {
-		t.PartitionID = *ti.PartitionID
-	}
+	*t = Task{TaskID: ti.taskID, Index: ti.index, Attempt: ti.attempt, PartitionID: ti.partition,
+		Speculative: ti.speculative, Locality: localityString(ti.locality),
+		LaunchTime: ti.launch, FinishTime: ti.finish, HadStart: hadStart}
 	// Like the History Server, the status of a task comes from the flags of
 	// its task info, the counts below from the end reason. A Resubmitted
 	// end repeats an earlier task; it is kept apart.
 	switch {
 	case resubmitted:
 		t.Status = TaskResubmitted
-	case ti.FinishTime == 0:
+	case ti.finish == 0:
 		t.Status = TaskRunning
-	case ti.Failed:
+	case ti.failed:
 		t.Status = TaskFailed
-	case ti.Killed:
+	case ti.killed:
 		t.Status = TaskKilled
 	default:
 		t.Status = TaskSuccess
 	}
 	var reason string
 	if class != endSuccess {
-		reason = reasonOf(&e.Reason)
+		reason = reasonOf(r.reason)
 	}
 
 	// A task end without metrics counts as all zeros, and so does a metric
 	// missing from them (Peak Execution Memory before 3.0, even though
 	// its accumulator was logged): Spark's own reading.
 	t.HasMetrics = true
-	if m := e.Metrics; m != nil {
-		fillMetrics(&t.M, m)
-		if m.ShuffleRead != nil {
-			readPushMetrics(data, &t.M)
-		}
+	t.M = r.m
+	if ti.finish > 0 && ti.launch > 0 {
+		t.M[Duration] = ti.finish - ti.launch
 	}
-	if ti.FinishTime > 0 && ti.LaunchTime > 0 {
-		t.M[Duration] = ti.FinishTime - ti.LaunchTime
-	}
-	if ti.GettingResultTime > 0 && ti.FinishTime > 0 {
-		t.M[GettingResultTime] = ti.FinishTime - ti.GettingResultTime
+	if ti.gettingResult > 0 && ti.finish > 0 {
+		t.M[GettingResultTime] = ti.finish - ti.gettingResult
 	}
 	if d := t.M[Duration] - t.M[RunTime] - t.M[DeserializeTime] - t.M[ResultSerializationTime] - t.M[GettingResultTime]; d > 0 {
 		t.M[SchedulerDelay] = d
 	}
-	st.tasks.add(t, b.strs.id(ti.ExecutorID), b.strs.id(ti.Host), b.strs.id(reason))
-	if ti.LaunchTime > 0 && (st.FirstTaskLaunchedTime == 0 || ti.LaunchTime < st.FirstTaskLaunchedTime) && st.startsSeen == 0 {
-		st.FirstTaskLaunchedTime = ti.LaunchTime // no start events: use the ends
+	ref := b.ref(ti.exec, ti.host)
+	var rid uint32
+	if reason != "" {
+		rid = b.strs.id(reason)
+	}
+	st.tasks.expect = st.NumTasks
+	st.tasks.add(b.strs, t, ref.sid, ref.hostID, rid)
+	if ti.launch > 0 && (st.FirstTaskLaunchedTime == 0 || ti.launch < st.FirstTaskLaunchedTime) && st.startsSeen == 0 {
+		st.FirstTaskLaunchedTime = ti.launch // no start events: use the ends
 	}
 	if !resubmitted {
 		for i := range st.allTotals {
@@ -1115,19 +1362,19 @@ func (b *Builder) onTaskEnd(e *eventlog.TaskEnd, data []byte) {
 
 	// Stage counts and totals, while the stage is tracked.
 	if !st.closed {
-		es := st.execSummary(ti.ExecutorID)
+		es := st.execSummaryRef(ref, ti.exec)
 		es.TaskTime += t.M[Duration] // Resubmitted ends add the duration again
 		switch class {
 		case endSuccess:
 			st.NumCompleteTasks++
 			es.SucceededTasks++
-			if st.completedIdx.set(ti.Index) {
+			if st.completedIdx.set(ti.index) {
 				st.NumCompletedIndices++
 			}
 		case endKilled:
 			st.NumKilledTasks++
 			es.KilledTasks++
-			st.KilledReasons[killSummary(&e.Reason)]++
+			st.KilledReasons[killSummary(r.reason)]++
 		default:
 			st.NumFailedTasks++
 			es.FailedTasks++
@@ -1143,7 +1390,7 @@ func (b *Builder) onTaskEnd(e *eventlog.TaskEnd, data []byte) {
 		} else if st.startsSeen > 0 {
 			st.NumActiveTasks--
 		}
-		if ti.Speculative {
+		if ti.speculative {
 			st.NumSpeculative++
 			if st.Speculation == nil {
 				st.Speculation = &SpeculationSummary{} // an end without its start
@@ -1167,28 +1414,29 @@ func (b *Builder) onTaskEnd(e *eventlog.TaskEnd, data []byte) {
 		}
 		raise(&st.peak, &b.evPeaks)
 		raise(&es.peak, &b.evPeaks)
-		for _, j := range st.jobs {
+		for k, j := range st.jobs {
 			if !resubmitted && st.startsSeen > 0 {
 				j.NumActiveTasks--
 			}
 			switch class {
 			case endSuccess:
 				j.NumCompletedTasks++
-				j.completedIndices[[2]int{e.StageID, ti.Index}] = struct{}{}
+				j.completeIndex(st.jobBits[k], r.stageID, ti.index)
 			case endKilled:
 				j.NumKilledTasks++
-				j.KilledReasons[killSummary(&e.Reason)]++
+				j.KilledReasons[killSummary(r.reason)]++
 			default:
 				j.NumFailedTasks++
 			}
 		}
 		if st.NumActiveTasks <= 0 && (st.Status == StageComplete || st.Status == StageFailed || st.Status == StageSkipped) {
 			st.closed = true
+			st.tasks.seal() // ends after this are rare
 		}
 	}
 
 	// Executor, while it is alive.
-	if ex := b.executors[ti.ExecutorID]; ex != nil && ex.RemoveTime == 0 {
+	if ex := ref.ex; ex != nil && ex.RemoveTime == 0 {
 		if !resubmitted {
 			ex.ActiveTasks--
 		}
@@ -1214,13 +1462,13 @@ func (b *Builder) onTaskEnd(e *eventlog.TaskEnd, data []byte) {
 
 	// SQL metrics carried by the task's accumulables.
 	if class == endSuccess {
-		for i := range ti.Accumulables {
-			a := &ti.Accumulables[i]
-			m := b.sqlMetric[a.ID]
-			if m == nil || a.Update == nil {
+		for i := range r.accs {
+			a := &r.accs[i]
+			if !a.hasUpdate || !b.isSQLMetric(a.id) {
 				continue
 			}
-			v := int64(*a.Update)
+			m := b.sqlMetric[a.id]
+			v := a.update
 			if v < 0 {
 				continue
 			}
@@ -1233,7 +1481,7 @@ func (b *Builder) onTaskEnd(e *eventlog.TaskEnd, data []byte) {
 			m.Tasks++
 			m.Value += v
 			m.Set = true
-			m.addStage(e.StageID)
+			m.addStage(r.stageID)
 		}
 	}
 }
@@ -1306,6 +1554,28 @@ func (b *Builder) onBlockUpdated(e *eventlog.BlockUpdated) {
 
 // ---- SQL ----
 
+// maxDenseAccID bounds the accumulator ids kept in the dense filter of SQL
+// metric ids; larger ids are looked up in the map.
+const maxDenseAccID = 1 << 26
+
+// markSQLMetric records that id is a SQL metric, for isSQLMetric.
+func (b *Builder) markSQLMetric(id int64) {
+	if id < 0 || id >= maxDenseAccID {
+		b.sparseSQLIDs = true
+		return
+	}
+	b.sqlIDs.set(int(id))
+}
+
+// isSQLMetric reports whether accumulator id belongs to a SQL metric: a bit
+// test for the ids Spark hands out, instead of a map lookup per accumulable.
+func (b *Builder) isSQLMetric(id int64) bool {
+	if id >= 0 && id < maxDenseAccID && !b.sparseSQLIDs {
+		return b.sqlIDs.has(int(id))
+	}
+	return b.sqlMetric[id] != nil
+}
+
 func (b *Builder) sqlExec(id int64) *SQLExecution {
 	x := b.sql[id]
 	if x == nil {
@@ -1320,13 +1590,14 @@ func (b *Builder) metric(x *SQLExecution, pm eventlog.PlanMetric) *SQLMetric {
 	if m == nil {
 		m = &SQLMetric{Name: pm.Name, AccumulatorID: pm.AccumulatorID, Type: pm.MetricType}
 		b.sqlMetric[pm.AccumulatorID] = m
+		b.markSQLMetric(pm.AccumulatorID)
 	}
 	x.Metrics[pm.AccumulatorID] = m
 	return m
 }
 
 func (b *Builder) plan(x *SQLExecution, p *eventlog.SparkPlanInfo, next *int) *PlanNode {
-	n := &PlanNode{ID: *next, Name: p.NodeName, SimpleString: string(p.SimpleString), Metadata: p.Metadata,
+	n := &PlanNode{ID: *next, Name: b.intern(p.NodeName), SimpleString: b.intern(string(p.SimpleString)), Metadata: p.Metadata,
 		Metrics: []*SQLMetric{}}
 	*next++
 	for _, pm := range p.Metrics {
@@ -1340,14 +1611,14 @@ func (b *Builder) plan(x *SQLExecution, p *eventlog.SparkPlanInfo, next *int) *P
 
 func (b *Builder) onSQLStart(e *eventlog.SQLExecutionStart) {
 	x := b.sqlExec(e.ExecutionID)
-	x.Description = string(e.Description)
-	x.Details = string(e.Details)
+	x.Description = b.intern(string(e.Description))
+	x.Details = b.intern(string(e.Details))
 	x.StartTime = e.Time
 	b.seen(e.Time)
 	if e.RootExecutionID != nil {
 		x.RootID = *e.RootExecutionID
 	}
-	x.PlanDescription = string(e.PhysicalPlan)
+	x.PlanDescription = b.intern(string(e.PhysicalPlan))
 	x.ModifiedConfigs = e.ModifiedConfigs
 	next := 0
 	x.Plans = append(x.Plans, b.plan(x, &e.PlanInfo, &next))
@@ -1355,7 +1626,7 @@ func (b *Builder) onSQLStart(e *eventlog.SQLExecutionStart) {
 
 func (b *Builder) onSQLAdaptive(e *eventlog.SQLAdaptiveExecutionUpdate) {
 	x := b.sqlExec(e.ExecutionID)
-	x.PlanDescription = string(e.PhysicalPlan)
+	x.PlanDescription = b.intern(string(e.PhysicalPlan))
 	next := 0
 	x.Plans = append(x.Plans, b.plan(x, &e.PlanInfo, &next))
 }
@@ -1431,7 +1702,7 @@ func (b *Builder) Finish() *Application {
 		if ex.ActiveTasks < 0 {
 			ex.ActiveTasks = 0
 		}
-		ex.PeakMemoryMetrics, ex.peak = ex.peak.toMap(), nil
+		ex.PeakMemoryMetrics, ex.peak = b.peakMap(ex.peak), nil
 		a.Executors = append(a.Executors, ex)
 	}
 	sort.Slice(a.Executors, func(i, j int) bool { return executorLess(a.Executors[i].ID, a.Executors[j].ID) })
@@ -1446,7 +1717,7 @@ func (b *Builder) Finish() *Application {
 		}
 	}
 	for _, j := range b.jobs {
-		j.NumCompletedIndices = len(j.completedIndices)
+		j.NumCompletedIndices = j.numCompletedIdx
 		j.NumCompletedStages = len(j.completedStages)
 		j.NumSkippedStages = len(j.skippedStages)
 		if j.StageIDs == nil {
@@ -1459,9 +1730,9 @@ func (b *Builder) Finish() *Application {
 	}
 	sort.Slice(a.Jobs, func(i, k int) bool { return a.Jobs[i].ID < a.Jobs[k].ID })
 	for _, st := range b.stages {
-		st.PeakExecutorMetrics, st.peak = st.peak.toMap(), nil
+		st.PeakExecutorMetrics, st.peak = b.peakMap(st.peak), nil
 		for _, es := range st.ExecutorSummaries {
-			es.PeakMemoryMetrics, es.peak = es.peak.toMap(), nil
+			es.PeakMemoryMetrics, es.peak = b.peakMap(es.peak), nil
 		}
 		if st.startsSeen == 0 && st.tasks.n > 0 {
 			// A log without task-start events (trimmed by some tools): the
@@ -1485,7 +1756,8 @@ func (b *Builder) Finish() *Application {
 			st.Accumulables = []StageAccumulable{}
 		}
 		sort.Ints(st.JobIDs)
-		st.jobs = nil
+		st.jobs, st.jobBits, st.esByRef = nil, nil, nil
+		st.tasks.seal()
 		a.Stages = append(a.Stages, st)
 	}
 	sort.Slice(a.Stages, func(i, j int) bool {

@@ -212,9 +212,14 @@ type Job struct {
 
 	KilledReasons map[string]int `json:"killedTasksSummary"`
 
-	completedIndices map[[2]int]struct{} // (stageId, index)
-	completedStages  map[int]struct{}
-	skippedStages    map[int]struct{}
+	// completedIdx marks, per stage id, the task indices that completed;
+	// completedOther holds the indices a bitset does not take (negative or
+	// huge); numCompletedIdx counts both.
+	completedIdx    map[int]*bitset
+	completedOther  map[[2]int]struct{}
+	numCompletedIdx int
+	completedStages map[int]struct{}
+	skippedStages   map[int]struct{}
 }
 
 // StageStatus is the state of a stage attempt.
@@ -293,9 +298,11 @@ type Stage struct {
 	// change its counts or totals.
 	closed     bool
 	startsSeen int
-	allTotals  Metrics     // every task end with metrics, TaskStart or not
-	peak       *peakValues // PeakExecutorMetrics while building
-	jobs       []*Job      // running jobs listing the stage when it was submitted
+	allTotals  Metrics                 // every task end with metrics, TaskStart or not
+	peak       *peakValues             // PeakExecutorMetrics while building
+	jobs       []*Job                  // running jobs listing the stage when it was submitted
+	jobBits    []*bitset               // jobs[i].completedIdx of this stage
+	esByRef    []*ExecutorStageSummary // ExecutorSummaries by execRef.dense
 }
 
 // ExecutorStageSummary is what one executor did for one stage attempt. The
