@@ -1,84 +1,39 @@
 package explosion
 
 import (
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/sparkdiag/sparkdiag/detectors"
-	"github.com/sparkdiag/sparkdiag/eventlog"
-	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
-	"github.com/sparkdiag/sparkdiag/eventlog/source"
-	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
+	"github.com/sparkdiag/sparkdiag/detectors/detectortest"
 )
 
-func load(t *testing.T, path string) *appmodel.Application {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("log not available: %s", path)
-	}
-	logs, err := source.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, _, err := appmodel.Load(logs[0], eventlog.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return app
-}
-
-func corpus(version, name string) string { return testlogs.Testdata("spark", "logs", version, name) }
-
-func local(name string) string { return filepath.Join("testdata", name) }
-
+// tcase has detectortest.Case's fields; it is declared here so that the
+// tables below can list them by position.
 type tcase struct {
-	name     string
-	path     string
-	d        *detectors.Detector
-	want     int                // findings expected
-	severity detectors.Severity // of the first finding, when want > 0 (0: any)
-	contains []string           // in the first finding's message or advice
-	stage    int                // expected subject stage, -1 for any
+	Name     string
+	Path     string
+	D        *detectors.Detector
+	Want     int
+	Severity detectors.Severity
+	Contains []string
+	Stage    int
 }
+
+var (
+	load   = detectortest.Load
+	corpus = detectortest.Corpus
+)
 
 func check(t *testing.T, cases []tcase) {
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			app := load(t, c.path)
-			fs := detectors.Run(app, []*detectors.Detector{c.d}, &detectors.Config{})
-			if len(fs) != c.want {
-				for _, f := range fs {
-					t.Log(f.Message)
-				}
-				t.Fatalf("%s: %d findings, want %d", c.d.ID, len(fs), c.want)
-			}
-			if c.want == 0 {
-				return
-			}
-			f := fs[0]
-			if c.severity != 0 && f.Severity != c.severity {
-				t.Errorf("severity %s, want %s", f.Severity, c.severity)
-			}
-			text := f.Message + "\n" + f.Advice.Explanation + "\n" + f.Advice.Snippet
-			for _, ch := range f.Advice.Changes {
-				text += "\n" + ch.Key + "=" + ch.Suggested + " " + ch.Why
-			}
-			for _, s := range c.contains {
-				if !strings.Contains(text, s) {
-					t.Errorf("finding lacks %q:\n%s", s, text)
-				}
-			}
-			if c.stage >= 0 && (f.Subject.StageID == nil || *f.Subject.StageID != c.stage) {
-				t.Errorf("subject %+v, want stage %d", f.Subject, c.stage)
-			}
-			if len(f.Evidence) == 0 || f.Advice.Explanation == "" || len(f.Advice.Changes) == 0 {
-				t.Errorf("finding without evidence or advice: %+v", f)
-			}
-		})
+	cs := make([]detectortest.Case, len(cases))
+	for i, c := range cases {
+		cs[i] = detectortest.Case(c)
 	}
+	detectortest.Check(t, cs)
 }
+
+func local(name string) string { return filepath.Join("testdata", name) }
 
 func TestExplosion(t *testing.T) {
 	check(t, []tcase{
