@@ -1,7 +1,7 @@
 package cache
 
 import (
-	"os"
+	"github.com/sparkdiag/sparkdiag/detectors/detectortest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,7 +9,6 @@ import (
 	"github.com/sparkdiag/sparkdiag/detectors"
 	"github.com/sparkdiag/sparkdiag/eventlog"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
-	"github.com/sparkdiag/sparkdiag/eventlog/source"
 	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
 )
 
@@ -17,21 +16,7 @@ func corpus(name string) string { return testlogs.Testdata("spark", "logs", "3.5
 
 func local(name string) string { return filepath.Join("testdata", name) }
 
-func load(t *testing.T, path string) *appmodel.Application {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("log not found: %s", path)
-	}
-	logs, err := source.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, _, err := appmodel.Load(logs[0], eventlog.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return app
-}
+var load = detectortest.Load
 
 func run(t *testing.T, path string, d *detectors.Detector) []detectors.Finding {
 	t.Helper()

@@ -1,36 +1,19 @@
 package lineage
 
 import (
+	"github.com/sparkdiag/sparkdiag/detectors/detectortest"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sparkdiag/sparkdiag/detectors"
-	"github.com/sparkdiag/sparkdiag/eventlog"
-	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
-	"github.com/sparkdiag/sparkdiag/eventlog/source"
 	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
 )
 
 func corpus(name string) string { return testlogs.Testdata("spark", "logs", "3.5.9", name) }
 
-func load(t *testing.T, path string) *appmodel.Application {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("log not found: %s", path)
-	}
-	logs, err := source.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, _, err := appmodel.Load(logs[0], eventlog.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return app
-}
+var load = detectortest.Load
 
 func findings(t *testing.T, path string) []detectors.Finding {
 	t.Helper()

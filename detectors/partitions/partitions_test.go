@@ -1,6 +1,7 @@
 package partitions
 
 import (
+	"github.com/sparkdiag/sparkdiag/detectors/detectortest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -8,27 +9,11 @@ import (
 	"testing"
 
 	"github.com/sparkdiag/sparkdiag/detectors"
-	"github.com/sparkdiag/sparkdiag/eventlog"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
-	"github.com/sparkdiag/sparkdiag/eventlog/source"
 	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
 )
 
-func load(t *testing.T, path string) *appmodel.Application {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("%s: not in this checkout", path)
-	}
-	logs, err := source.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, _, err := appmodel.Load(logs[0], eventlog.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return app
-}
+var load = detectortest.Load
 
 func run(d *detectors.Detector, app *appmodel.Application, params map[string]float64) []detectors.Finding {
 	cfg := &detectors.Config{Params: map[string]map[string]float64{d.ID: params}}
