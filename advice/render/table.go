@@ -163,3 +163,7 @@ func fit(header []string, rows [][]string, width int, right map[int]bool) {
 		}
 	}
 }
+
+// Cells returns the heading and the rows, for renderers that lay tables
+// out themselves (Markdown).
+func (t *Table) Cells() (header []string, rows [][]string) { return t.header, t.rows }

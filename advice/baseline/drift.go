@@ -1,0 +1,267 @@
+package baseline
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/sparkdiag/sparkdiag/advice/units"
+)
+
+// Metric is one figure of a run that drift is checked on.
+type Metric struct {
+	Key   string
+	Label string
+	// Unit is "ms", "bytes" or "count", for formatting.
+	Unit string
+	// Floor is the smallest change from the usual value that can count as
+	// drift, so that noise on small jobs (a few seconds, a few MB) does
+	// not raise alarms.
+	Floor float64
+	// Down says that a fall is also worth telling (input that shrinks
+	// may mean missing upstream data).
+	Down bool
+	Get  func(*Run) float64
+}
+
+// Metrics are the figures checked, in report order.
+var Metrics = []Metric{
+	{Key: "duration", Label: "duration", Unit: "ms", Floor: 10_000, Get: func(r *Run) float64 { return float64(r.DurationMs) }},
+	{Key: "taskTime", Label: "task time", Unit: "ms", Floor: 60_000, Get: func(r *Run) float64 { return float64(r.TaskTimeMs) }},
+	{Key: "input", Label: "input", Unit: "bytes", Floor: 16 << 20, Down: true, Get: func(r *Run) float64 { return float64(r.InputBytes) }},
+	{Key: "output", Label: "output", Unit: "bytes", Floor: 16 << 20, Down: true, Get: func(r *Run) float64 { return float64(r.OutputBytes) }},
+	{Key: "shuffle", Label: "shuffle (read + write)", Unit: "bytes", Floor: 16 << 20, Get: func(r *Run) float64 { return float64(r.ShuffleReadBytes + r.ShuffleWriteBytes) }},
+	{Key: "spill", Label: "spill (memory + disk)", Unit: "bytes", Floor: 16 << 20, Get: func(r *Run) float64 { return float64(r.MemoryBytesSpilled + r.DiskBytesSpilled) }},
+	{Key: "tasks", Label: "tasks", Unit: "count", Floor: 50, Get: func(r *Run) float64 { return float64(r.Tasks) }},
+	{Key: "failedTasks", Label: "failed tasks", Unit: "count", Floor: 1, Get: func(r *Run) float64 { return float64(r.FailedTasks) }},
+}
+
+// MetricByKey finds a metric.
+func MetricByKey(k string) *Metric {
+	for i := range Metrics {
+		if Metrics[i].Key == k {
+			return &Metrics[i]
+		}
+	}
+	return nil
+}
+
+// Policy says how many runs make a baseline and how far a run must be
+// from it to drift.
+type Policy struct {
+	// MinRuns is the fewest earlier runs that make a baseline. Default 3.
+	MinRuns int
+	// Window is how many of the latest earlier runs the baseline uses.
+	// Default 10.
+	Window int
+	// Ratio is how far above (or, for the metrics that check falls, below)
+	// the median a value must be: 1.5 flags +50 %. Default 1.5.
+	Ratio float64
+	// MADs is how many robust standard deviations (1.4826 × the median
+	// absolute deviation) above the median a value must also be, so that
+	// a job whose runs always vary a lot is not flagged for its usual
+	// swings. Default 3.
+	MADs float64
+}
+
+// DefaultPolicy is the policy used when none is given.
+func DefaultPolicy() Policy { return Policy{MinRuns: 3, Window: 10, Ratio: 1.5, MADs: 3} }
+
+func (p *Policy) defaults() {
+	d := DefaultPolicy()
+	if p.MinRuns <= 0 {
+		p.MinRuns = d.MinRuns
+	}
+	if p.Window <= 0 {
+		p.Window = d.Window
+	}
+	if p.Ratio <= 1 {
+		p.Ratio = d.Ratio
+	}
+	if p.MADs <= 0 {
+		p.MADs = d.MADs
+	}
+}
+
+// Drift is one figure of a run that is far from the job's usual runs.
+type Drift struct {
+	Metric string  `json:"metric"`
+	Label  string  `json:"label"`
+	Unit   string  `json:"unit"`
+	Value  float64 `json:"value"`
+	// Median and Spread (1.4826 × MAD) of the baseline runs.
+	Median float64 `json:"median"`
+	Spread float64 `json:"spread"`
+	// Ratio is Value / Median (+Inf is written as 0 with FromZero set).
+	Ratio    float64 `json:"ratio"`
+	FromZero bool    `json:"fromZero,omitempty"`
+	// Direction is "up" or "down".
+	Direction string `json:"direction"`
+	// Severity is "warning", or "error" when the value is 3x the usual
+	// or more (or appeared from nothing for spill and failures).
+	Severity string `json:"severity"`
+	// Message is one line for people.
+	Message string `json:"message"`
+}
+
+// Baseline is the comparison of a run with its job's earlier runs.
+type Baseline struct {
+	// Runs is how many earlier runs make the baseline (0: none yet).
+	Runs int `json:"runs"`
+	// Enough is false when there are fewer than Policy.MinRuns.
+	Enough bool `json:"enough"`
+	// Median is the usual value of each metric, by key.
+	Median map[string]float64 `json:"median"`
+	Drift  []Drift            `json:"drift"`
+	// Verdict explains the duration drift, when there is one, in terms of
+	// input growth (Q4): "proportional to input" or "faster than input".
+	Verdict string `json:"verdict,omitempty"`
+	// History is the baseline runs, oldest first, then this run.
+	History []Run `json:"history"`
+}
+
+// Compare checks run against history (earlier runs of the same job,
+// oldest first; only the last Policy.Window are used).
+func Compare(run *Run, history []Run, p Policy) *Baseline {
+	p.defaults()
+	if len(history) > p.Window {
+		history = history[len(history)-p.Window:]
+	}
+	b := &Baseline{Runs: len(history), Median: map[string]float64{}, Drift: []Drift{}}
+	b.History = append(append(make([]Run, 0, len(history)+1), history...), *run)
+	if len(history) < p.MinRuns {
+		return b
+	}
+	b.Enough = true
+	vals := make([]float64, len(history))
+	for _, m := range Metrics {
+		for i := range history {
+			vals[i] = m.Get(&history[i])
+		}
+		med, spread := medianSpread(vals)
+		b.Median[m.Key] = med
+		v := m.Get(run)
+		if d, ok := check(m, v, med, spread, p); ok {
+			b.Drift = append(b.Drift, d)
+		}
+	}
+	b.Verdict = verdict(b, run)
+	return b
+}
+
+func check(m Metric, v, med, spread float64, p Policy) (Drift, bool) {
+	d := Drift{Metric: m.Key, Label: m.Label, Unit: m.Unit, Value: v, Median: med, Spread: spread, Severity: "warning"}
+	delta := v - med
+	switch {
+	case delta > 0:
+		if delta < m.Floor || (med > 0 && v < med*p.Ratio) || (spread > 0 && delta < p.MADs*spread) {
+			return d, false
+		}
+		d.Direction = "up"
+		if med > 0 {
+			d.Ratio = v / med
+			if d.Ratio >= 3 {
+				d.Severity = "error"
+			}
+			d.Message = fmt.Sprintf("%s %s is %.1fx the usual %s", m.Label, format(m.Unit, v), d.Ratio, format(m.Unit, med))
+		} else {
+			d.FromZero = true
+			if m.Key == "spill" || m.Key == "failedTasks" {
+				d.Severity = "error"
+			}
+			d.Message = fmt.Sprintf("%s %s where the usual runs have none", m.Label, format(m.Unit, v))
+		}
+	case delta < 0 && m.Down:
+		if -delta < m.Floor || v > med/p.Ratio || (spread > 0 && -delta < p.MADs*spread) {
+			return d, false
+		}
+		d.Direction = "down"
+		d.Ratio = v / med
+		d.Message = fmt.Sprintf("%s %s is %.2fx the usual %s: missing or late upstream data?", m.Label, format(m.Unit, v), d.Ratio, format(m.Unit, med))
+	default:
+		return d, false
+	}
+	return d, true
+}
+
+// verdict explains a duration or task-time rise by the input's growth
+// (question bank Q4: linear slowdown is data growth; a slowdown faster
+// than the data is a join explosion, skew or spill).
+func verdict(b *Baseline, run *Run) string {
+	var slow *Drift
+	for i := range b.Drift {
+		if d := &b.Drift[i]; d.Direction == "up" && (d.Metric == "duration" || d.Metric == "taskTime") && d.Ratio > 0 {
+			if slow == nil || d.Ratio > slow.Ratio {
+				slow = d
+			}
+		}
+	}
+	if slow == nil {
+		return ""
+	}
+	data := float64(run.InputBytes + run.ShuffleReadBytes)
+	usual := b.Median["input"] + medianOf(b.History[:len(b.History)-1], func(r *Run) float64 { return float64(r.ShuffleReadBytes) })
+	if usual <= 0 {
+		return fmt.Sprintf("%s rose %.1fx; the usual runs read no input to compare with", slow.Label, slow.Ratio)
+	}
+	dr := data / usual
+	switch {
+	case slow.Ratio <= dr*1.35:
+		return fmt.Sprintf("%s rose %.1fx with data read %.1fx: proportional to the data's growth (Q4: scale the cluster and the partition count with the input)", slow.Label, slow.Ratio, dr)
+	default:
+		return fmt.Sprintf("%s rose %.1fx while data read rose %.1fx: faster than the data (Q4: join explosion, skew or spill; see the findings)", slow.Label, slow.Ratio, dr)
+	}
+}
+
+func medianOf(runs []Run, get func(*Run) float64) float64 {
+	v := make([]float64, len(runs))
+	for i := range runs {
+		v[i] = get(&runs[i])
+	}
+	m, _ := medianSpread(v)
+	return m
+}
+
+// medianSpread returns the median and 1.4826 × the median absolute
+// deviation (a robust standard deviation).
+func medianSpread(v []float64) (float64, float64) {
+	if len(v) == 0 {
+		return 0, 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	med := median(s)
+	for i := range s {
+		s[i] = math.Abs(s[i] - med)
+	}
+	sort.Float64s(s)
+	return med, 1.4826 * median(s)
+}
+
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+// Format writes a metric value for people.
+func format(unit string, v float64) string {
+	switch unit {
+	case "ms":
+		return units.Millis(int64(v))
+	case "bytes":
+		return units.Bytes(int64(v))
+	default:
+		return fmt.Sprintf("%.0f", v)
+	}
+}
+
+// FormatValue writes a value of metric key for people.
+func FormatValue(key string, v float64) string {
+	if m := MetricByKey(key); m != nil {
+		return format(m.Unit, v)
+	}
+	return fmt.Sprintf("%g", v)
+}
