@@ -2,11 +2,9 @@ package cli
 
 import (
 	"bufio"
-	"errors"
-	"fmt"
-	"io/fs"
+		"fmt"
+	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -250,35 +248,8 @@ func writeReports(out output, reports []*advice.Report, o *analyzeOptions, s *St
 		}
 		return w.Flush()
 	}
-	dir, base := filepath.Split(out.path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // the temporary name would only confuse
-		}
-		return usageErrorf("cannot write %s: %v", out.path, err)
-	}
-	defer os.Remove(f.Name())
-	w := bufio.NewWriter(f)
-	err = rd.RenderAll(w, reports)
-	if err == nil {
-		err = w.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), out.path)
-	}
-	if err != nil {
-		return usageErrorf("cannot write %s: %v", out.path, err)
+	if err := writeFileAtomic(out.path, func(w io.Writer) error { return rd.RenderAll(w, reports) }); err != nil {
+		return err
 	}
 	if s.ErrTTY && !o.read.quiet {
 		if st, err := os.Stat(out.path); err == nil {

@@ -1,0 +1,329 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sparkdiag/sparkdiag/advice/baseline"
+	"github.com/sparkdiag/sparkdiag/advice/fleet"
+	"github.com/sparkdiag/sparkdiag/advice/units"
+	"github.com/sparkdiag/sparkdiag/detectors"
+	"github.com/sparkdiag/sparkdiag/detectors/all"
+)
+
+type reviewOptions struct {
+	read    readFlags
+	det     analyzeOptions // only the detector selection flags are used
+	format  string
+	output  []string
+	workers int
+	limit   int
+	since   string
+	until   string
+	failOn  string
+
+	baselinePath string
+	noRecord     bool
+	keep         int
+	policy       baseline.Policy
+
+	hs hsFlags
+
+	now func() time.Time // for tests
+}
+
+func newReviewCmd(s *Streams) *cobra.Command {
+	o := &reviewOptions{now: time.Now}
+	c := &cobra.Command{
+		Use:   "review PATH...",
+		Short: "Review many applications at once: ranked worst first, with fleet-wide findings and drift",
+		Long: `Analyze every application found in the paths (log files, directories searched
+for every log layout, such as a whole History Server log directory with its
+rolling and in-progress logs, or glob patterns), in parallel, and rank them worst
+first: by severity, then by the wall-clock time the fixes would save and the
+core-hours at stake. A log that cannot be read is reported, with why, and the
+review goes on. The most frequent findings across the fleet come after the ranking.
+
+With --baseline FILE, each application's key figures (duration, task time,
+input, output, shuffle, spill, tasks, failed tasks) are recorded in a local
+store (one file, no server), keyed by application name, and each run is
+compared with the usual runs of its job: a figure that drifts (by default
++50 % above the median of the last 10 runs and 3 robust deviations away)
+is flagged, with the job's history. Incomplete runs are compared but never
+recorded.
+
+--format jsonl writes one JSON object per application (docs/review.md), for
+warehouses and dashboards; -o FILE writes a format by its extension (.txt .md
+.json .jsonl) and can be given several times.
+
+With --history-server URL the applications are listed through the server's REST
+API and their logs downloaded (the /logs zip) to a temporary directory, analyzed
+and deleted.`,
+		Example: `  # last night's applications of a History Server log directory, worst first
+  sparkdiag review --since 24h /var/log/spark-history
+
+  # nightly: record into a baseline, keep a JSON Lines file, fail on errors
+  sparkdiag review --since 24h --baseline /var/lib/sparkdiag/baseline.db \
+      -o review-$(date +%F).jsonl -o - --fail-on error /var/log/spark-history
+
+  # straight from a running History Server
+  sparkdiag review --history-server http://spark-history:18080 --since 2024-06-01
+
+  # a few logs by pattern, as Markdown for a ticket
+  sparkdiag review -f markdown 'logs/app-202406*'`,
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 && o.hs.url == "" {
+				return usageErrorf("review needs log paths or --history-server URL\nRun 'sparkdiag review --help' for usage.")
+			}
+			return runReview(c.Context(), o, args, s)
+		},
+	}
+	o.read.register(c)
+	f := c.Flags()
+	f.StringVarP(&o.format, "format", "f", "text", "output format: text, json, jsonl (one object per application) or markdown (md)")
+	f.StringArrayVarP(&o.output, "output", "o", nil, "write to FILE in the format its extension names (.txt .json .jsonl .md); repeatable; - is standard output in --format")
+	f.IntVarP(&o.workers, "workers", "j", 0, "logs analyzed at once (default: CPUs, at most 4); memory grows with the workers, not the logs")
+	f.IntVar(&o.limit, "limit", 50, "applications listed in the text and Markdown table (0: all); JSON and JSON Lines always have all")
+	f.StringVar(&o.since, "since", "", "only applications that started at or after this time: 2024-06-01, 2024-06-01T02:00:00Z, or a duration ago (36h, 7d)")
+	f.StringVar(&o.until, "until", "", "only applications that started before this time (same forms as --since)")
+	f.StringVar(&o.failOn, "fail-on", "", "exit 1 when an application has a finding or a drift of at least this severity: info, warning or error")
+	f.StringSliceVar(&o.det.enable, "enable", nil, "run only these detectors (IDs, names or categories, comma-separated)")
+	f.StringSliceVar(&o.det.disable, "disable", nil, "skip these detectors (IDs, names or categories)")
+	f.StringArrayVar(&o.det.set, "set", nil, "override a threshold: ID.param=value (repeatable)")
+	f.StringVar(&o.det.configFile, "config", "", "JSON file with enable, disable and params (see 'sparkdiag analyze --help')")
+	f.StringVar(&o.baselinePath, "baseline", "", "baseline store FILE (created when missing): compare each run with its job's usual runs, and record it")
+	f.BoolVar(&o.noRecord, "no-record", false, "with --baseline: compare only, do not record the runs")
+	f.IntVar(&o.keep, "keep", 100, "with --baseline: runs kept per job (the newest)")
+	f.IntVar(&o.policy.Window, "baseline-window", 10, "with --baseline: how many of the job's latest runs make its baseline")
+	f.IntVar(&o.policy.MinRuns, "baseline-min-runs", 3, "with --baseline: fewest earlier runs needed to judge drift")
+	f.Float64Var(&o.policy.Ratio, "drift-ratio", 1.5, "with --baseline: a figure drifts when it is this many times the usual (1.5 = +50 %)")
+	o.hs.register(c)
+	return c
+}
+
+// parseWhen reads --since and --until: an RFC 3339 time, a date, a date
+// and time (UTC), or a duration before now ("36h", "7d").
+func parseWhen(flag, v string, now time.Time) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if strings.HasSuffix(v, "d") {
+		if n, err := strconv.ParseFloat(strings.TrimSuffix(v, "d"), 64); err == nil && n >= 0 {
+			return now.Add(-time.Duration(n * 24 * float64(time.Hour))), nil
+		}
+	}
+	if d, err := time.ParseDuration(v); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, usageErrorf("--%s %q: want a date (2024-06-01), a time (2024-06-01T02:00:00Z) or a duration ago (36h, 7d)", flag, v)
+}
+
+type reviewOutput struct {
+	path   string
+	format string
+}
+
+func reviewFormat(name string) (string, error) {
+	switch strings.ToLower(name) {
+	case "text", "txt":
+		return "text", nil
+	case "json":
+		return "json", nil
+	case "jsonl", "ndjson":
+		return "jsonl", nil
+	case "markdown", "md":
+		return "markdown", nil
+	}
+	return "", fmt.Errorf("unknown format %q: want text, json, jsonl or markdown", name)
+}
+
+func (o *reviewOptions) outputs() ([]reviewOutput, error) {
+	def, err := reviewFormat(o.format)
+	if err != nil {
+		return nil, usageErrorf("--format: %v", err)
+	}
+	if len(o.output) == 0 {
+		return []reviewOutput{{"-", def}}, nil
+	}
+	var outs []reviewOutput
+	seen := map[string]bool{}
+	for _, p := range o.output {
+		if p == "" || seen[p] {
+			return nil, usageErrorf("-o %q: empty or given twice", p)
+		}
+		seen[p] = true
+		if p == "-" {
+			outs = append(outs, reviewOutput{"-", def})
+			continue
+		}
+		ext := strings.TrimPrefix(filepath.Ext(p), ".")
+		f, err := reviewFormat(ext)
+		if err != nil {
+			return nil, usageErrorf("-o %s: the extension must be .txt, .json, .jsonl or .md", p)
+		}
+		outs = append(outs, reviewOutput{p, f})
+	}
+	return outs, nil
+}
+
+func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	outs, err := o.outputs()
+	if err != nil {
+		return err
+	}
+	var failOn detectors.Severity
+	if o.failOn != "" && o.failOn != "none" {
+		if failOn, err = detectors.ParseSeverity(o.failOn); err != nil {
+			return usageErrorf("--fail-on: %v", err)
+		}
+	}
+	now := o.now()
+	since, err := parseWhen("since", o.since, now)
+	if err != nil {
+		return err
+	}
+	until, err := parseWhen("until", o.until, now)
+	if err != nil {
+		return err
+	}
+	if !since.IsZero() && !until.IsZero() && !since.Before(until) {
+		return usageErrorf("--since %s is not before --until %s", since.Format(time.RFC3339), until.Format(time.RFC3339))
+	}
+	cfg, err := o.det.detectorConfig()
+	if err != nil {
+		return err
+	}
+	if o.workers < 0 {
+		return usageErrorf("--workers must be at least 1")
+	}
+	opts := fleet.Options{
+		Workers: o.workers, Read: o.read.options(s), Detectors: cfg.Select(all.Detectors), Config: cfg,
+		Tool: tool(), Since: since, Until: until, Record: !o.noRecord, Keep: o.keep, Policy: o.policy,
+	}
+	if o.baselinePath != "" {
+		st, err := baseline.Open(o.baselinePath, baseline.Options{ReadOnly: o.noRecord})
+		if err != nil {
+			return noInputErrorf("%v", err)
+		}
+		defer st.Close()
+		opts.Store = st
+	}
+
+	items := fleet.Resolve(args)
+	if o.hs.url != "" {
+		hsItems, cleanup, err := o.hs.items(ctx, since, until, s)
+		defer cleanup()
+		if err != nil {
+			return err
+		}
+		items = append(items, hsItems...)
+	}
+	if len(items) == 0 {
+		return noInputErrorf("no Spark event log found")
+	}
+	for _, it := range items {
+		if it.Err != nil && !o.read.quiet {
+			fmt.Fprintf(s.Err, "sparkdiag: %v\n", it.Err)
+		}
+	}
+	if s.ErrTTY && !o.read.quiet {
+		opts.Progress = func(done, total int, rec *fleet.Record) {
+			fmt.Fprintf(s.Err, "\r\033[Kreviewed %d of %d logs", done, total)
+			if done == total {
+				fmt.Fprint(s.Err, "\r\033[K")
+			}
+		}
+	}
+	res, err := fleet.Review(ctx, items, opts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return &exitError{code: ExitInternal, msg: "interrupted"}
+		}
+		return &exitError{code: ExitInternal, msg: err.Error()}
+	}
+	if !o.read.quiet {
+		for _, r := range res.Records {
+			if r.Status != fleet.StatusOK && !fromResolve(items, r) {
+				fmt.Fprintf(s.Err, "sparkdiag: %s\n", r.Error)
+			}
+		}
+	}
+	for _, out := range outs {
+		if err := writeReview(out, res, o, s); err != nil {
+			return err
+		}
+	}
+	if res.Apps == 0 && res.Unreadable > 0 {
+		return noInputErrorf("nothing usable could be read from %d log(s)", res.Unreadable)
+	}
+	if failOn > 0 {
+		for _, r := range res.Records {
+			if sev, err := detectors.ParseSeverity(r.EffectiveWorst()); err == nil && sev >= failOn {
+				return &exitError{code: ExitFindings}
+			}
+		}
+	}
+	return nil
+}
+
+// fromResolve reports whether an unreadable record comes from an input
+// that could not be resolved (already reported before the review).
+func fromResolve(items []fleet.Item, r *fleet.Record) bool {
+	for _, it := range items {
+		if it.Err != nil && it.Err.Error() == r.Error {
+			return true
+		}
+	}
+	return false
+}
+
+func writeReview(out reviewOutput, res *fleet.Result, o *reviewOptions, s *Streams) error {
+	render := func(w io.Writer, terminal bool, width int) error {
+		switch out.format {
+		case "json":
+			return fleet.WriteJSON(w, res)
+		case "jsonl":
+			return fleet.WriteJSONL(w, res)
+		case "markdown":
+			return fleet.WriteMarkdown(w, res, fleet.TextOptions{Limit: o.limit})
+		default:
+			return fleet.WriteText(w, res, fleet.TextOptions{Terminal: terminal, Width: width, Limit: o.limit})
+		}
+	}
+	if out.path == "-" {
+		w := bufio.NewWriter(s.Out)
+		if err := render(w, s.OutTTY, s.Width); err != nil {
+			return err
+		}
+		return w.Flush()
+	}
+	if err := writeFileAtomic(out.path, func(w io.Writer) error { return render(w, false, 0) }); err != nil {
+		return err
+	}
+	if s.ErrTTY && !o.read.quiet {
+		if st, err := os.Stat(out.path); err == nil {
+			fmt.Fprintf(s.Err, "sparkdiag: wrote %s (%s, %s)\n", out.path, out.format, units.Bytes(st.Size()))
+		}
+	}
+	return nil
+}
