@@ -2,7 +2,7 @@ package cli
 
 import (
 	"bufio"
-		"fmt"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
