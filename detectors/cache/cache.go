@@ -137,7 +137,7 @@ func analyze(a *appmodel.Application) []*cached {
 		for _, st := range stagesWith(a, r.ID) {
 			c.stages = append(c.stages, st)
 		}
-		parts := map[int]bool{}
+		parts := newPartSet(r.NumPartitions)
 		readers := map[string]bool{}
 		jobReads := map[int]int{}
 		for i, st := range c.stages {
@@ -182,7 +182,7 @@ func analyze(a *appmodel.Application) []*cached {
 			fp := finalParts(byID, st)
 			if fp > 0 && fp < r.NumPartitions && st.Status == appmodel.StageComplete {
 				for i := 0; i < r.NumPartitions; i++ {
-					parts[i] = true
+					parts.add(i)
 				}
 			}
 			st.Tasks(func(t *appmodel.Task) bool {
@@ -194,7 +194,7 @@ func analyze(a *appmodel.Application) []*cached {
 					p = t.Index
 				}
 				if fp == r.NumPartitions {
-					parts[p] = true
+					parts.add(p)
 				}
 				if i > 0 && c.sql {
 					// After the first computation: a hit or a miss.
@@ -212,10 +212,39 @@ func analyze(a *appmodel.Application) []*cached {
 				c.missStages = append(c.missStages, st)
 			}
 		}
-		c.computed = len(parts)
+		c.computed = parts.n
 		out = append(out, c)
 	}
 	return out
+}
+
+// partSet is a set of partition numbers: a bit for each of the RDD's
+// partitions (not a map entry per task), a map for any other number.
+type partSet struct {
+	bits  []uint64
+	other map[int]bool
+	n     int
+}
+
+func newPartSet(parts int) *partSet {
+	return &partSet{bits: make([]uint64, (max(parts, 0)+63)/64)}
+}
+
+func (s *partSet) add(p int) {
+	if p >= 0 && p/64 < len(s.bits) {
+		if m := uint64(1) << (p % 64); s.bits[p/64]&m == 0 {
+			s.bits[p/64] |= m
+			s.n++
+		}
+		return
+	}
+	if !s.other[p] {
+		if s.other == nil {
+			s.other = map[int]bool{}
+		}
+		s.other[p] = true
+		s.n++
+	}
 }
 
 // finalParts is the partition count of a stage's last RDD (the one no

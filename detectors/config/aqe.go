@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/detectors"
@@ -60,18 +59,13 @@ partitions stay quiet.`,
 // taskOverhead is a stage's median fixed cost per task: duration minus run
 // time (scheduling, deserialization, result handling), at least 2 ms.
 func taskOverhead(st *appmodel.Stage) int64 {
-	var xs []int64
-	st.Tasks(func(t *appmodel.Task) bool {
-		if t.Status == appmodel.TaskSuccess {
-			xs = append(xs, max(t.M[appmodel.Duration]-t.M[appmodel.RunTime], 0))
-		}
-		return true
+	med, n := detectors.StageMedian(st, func(t *appmodel.Task) (int64, bool) {
+		return max(t.M[appmodel.Duration]-t.M[appmodel.RunTime], 0), t.Status == appmodel.TaskSuccess
 	})
-	if len(xs) == 0 {
+	if n == 0 {
 		return 2
 	}
-	sort.Slice(xs, func(i, j int) bool { return xs[i] < xs[j] })
-	return max(xs[len(xs)/2], 2)
+	return max(med, 2)
 }
 
 // slots is how many tasks the application could run at once.

@@ -6,7 +6,6 @@
 package config
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 
@@ -58,28 +57,29 @@ type stageSkew struct {
 }
 
 func measureSkew(a *appmodel.Application, st *appmodel.Stage) *stageSkew {
-	var durs, datas []int64
+	success := func(t *appmodel.Task) bool { return t.Status == appmodel.TaskSuccess }
+	dataOf := func(t *appmodel.Task) int64 { return t.M[appmodel.InputBytes] + t.M.ShuffleReadBytes() }
+	// The order statistics come from detectors.TaskRanks: exact, without
+	// copying the stage's tasks.
+	durs := detectors.NewTaskRanks(st, func(t *appmodel.Task) (int64, bool) { return t.M[appmodel.Duration], success(t) })
+	datas := detectors.NewTaskRanks(st, func(t *appmodel.Task) (int64, bool) { return dataOf(t), success(t) })
 	var slowData int64
 	var slow int64 = -1
 	st.Tasks(func(t *appmodel.Task) bool {
-		if t.Status == appmodel.TaskSuccess {
-			d := t.M[appmodel.Duration]
-			data := t.M[appmodel.InputBytes] + t.M.ShuffleReadBytes()
-			durs = append(durs, d)
-			datas = append(datas, data)
-			if d > slow {
-				slow, slowData = d, data
+		if success(t) {
+			durs.Add(t)
+			datas.Add(t)
+			if d := t.M[appmodel.Duration]; d > slow {
+				slow, slowData = d, dataOf(t)
 			}
 		}
 		return true
 	})
-	if len(durs) < 4 {
+	if durs.N() < 4 {
 		return nil
 	}
-	sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
-	sort.Slice(datas, func(i, j int) bool { return datas[i] < datas[j] })
-	med := max(durs[len(durs)/2], 1)
-	sk := &stageSkew{st: st, n: len(durs), median: med, max: durs[len(durs)-1], maxData: slowData, medData: datas[len(datas)/2],
+	med := max(durs.Median(), 1)
+	sk := &stageSkew{st: st, n: durs.N(), median: med, max: durs.Max(), maxData: slowData, medData: datas.Median(),
 		shuffleRead: st.Totals.ShuffleReadBytes(), tasks: int64(st.NumTasks)}
 	sk.ratio = float64(sk.max) / float64(med)
 	sk.excessMs = sk.max - med

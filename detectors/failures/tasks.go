@@ -74,16 +74,16 @@ type stageFailures struct {
 
 func collectStage(st *appmodel.Stage) *stageFailures {
 	sf := &stageFailures{causes: map[Cause]*causeStat{}, indices: map[int]*indexStat{}, execs: map[string]int{}}
+	// Only the indices that failed are kept (not one entry per task): a
+	// second pass marks those that later succeeded.
 	st.Tasks(func(t *appmodel.Task) bool {
-		is := sf.indices[t.Index]
-		if is == nil {
-			is = &indexStat{}
-			sf.indices[t.Index] = is
-		}
 		switch t.Status {
-		case appmodel.TaskSuccess:
-			is.succeeded = true
 		case appmodel.TaskFailed:
+			is := sf.indices[t.Index]
+			if is == nil {
+				is = &indexStat{}
+				sf.indices[t.Index] = is
+			}
 			ms := detectors.AttemptTime(t)
 			is.failed++
 			is.failMs += ms
@@ -102,6 +102,14 @@ func collectStage(st *appmodel.Stage) *stageFailures {
 		}
 		return true
 	})
+	if len(sf.indices) > 0 {
+		st.Tasks(func(t *appmodel.Task) bool {
+			if is := sf.indices[t.Index]; is != nil && t.Status == appmodel.TaskSuccess {
+				is.succeeded = true
+			}
+			return true
+		})
+	}
 	// Logs without per-task records (or with failures the tasks do not
 	// show) still count failures per reason.
 	if sf.attempts == 0 && st.NumFailedTasks > 0 {

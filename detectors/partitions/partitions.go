@@ -6,7 +6,6 @@ package partitions
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/sparkdiag/sparkdiag/advice/units"
@@ -106,64 +105,68 @@ partitions of a small test job's sub-second stage stay quiet.`,
 	Run: runTooMany,
 }
 
-type taskInfo struct {
-	data, mem, peak, run, overhead, dur int64
-	spilled                             bool
-}
-
+// stageFacts are what the partition rules need of a stage's successful
+// tasks with metrics, gathered in one pass over its task log without
+// copying the tasks (memory per stage stays bounded, see
+// detectors.TaskRanks).
 type stageFacts struct {
-	tasks    []taskInfo
+	n        int // successful tasks with metrics
 	nonEmpty int
-	median   int64
 	overhead int64 // summed per-task overhead
 	run      int64 // summed executor run time
+	durs     *detectors.TaskRanks
+	fits     *detectors.TaskRanks
 }
 
+func measured(t *appmodel.Task) bool { return t.HasMetrics && t.Status == appmodel.TaskSuccess }
+
+// taskData is the data a task read: input plus shuffle read bytes.
+func taskData(t *appmodel.Task) int64 { return t.M[appmodel.InputBytes] + t.M.ShuffleReadBytes() }
+
 func facts(st *appmodel.Stage) stageFacts {
-	var f stageFacts
-	var durs []int64
+	f := stageFacts{
+		durs: detectors.NewTaskRanks(st, func(t *appmodel.Task) (int64, bool) {
+			return detectors.TaskDuration(t), measured(t)
+		}),
+		fits: detectors.NewTaskRanks(st, fitOf),
+	}
 	st.Tasks(func(t *appmodel.Task) bool {
-		if !t.HasMetrics || t.Status != appmodel.TaskSuccess {
+		if !measured(t) {
 			return true
 		}
-		ti := taskInfo{data: t.M[appmodel.InputBytes] + t.M.ShuffleReadBytes(), mem: t.M[appmodel.MemoryBytesSpilled],
-			peak: t.M[appmodel.PeakExecutionMemory], run: t.M[appmodel.RunTime], overhead: detectors.TaskOverhead(&t.M),
-			dur: t.M[appmodel.Duration], spilled: t.M[appmodel.MemoryBytesSpilled] > 0 || t.M[appmodel.DiskBytesSpilled] > 0}
-		if ti.dur <= 0 && t.FinishTime > t.LaunchTime {
-			ti.dur = t.FinishTime - t.LaunchTime
-		}
-		f.tasks = append(f.tasks, ti)
-		if ti.data > 0 {
+		f.n++
+		if taskData(t) > 0 {
 			f.nonEmpty++
 		}
-		f.overhead += ti.overhead
-		f.run += ti.run
-		durs = append(durs, ti.dur)
+		f.overhead += detectors.TaskOverhead(&t.M)
+		f.run += t.M[appmodel.RunTime]
+		f.durs.Add(t)
+		f.fits.Add(t)
 		return true
 	})
-	if len(durs) > 0 {
-		sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
-		f.median = durs[len(durs)/2]
-	}
 	return f
 }
 
-// fitTarget is the partition size that would have fit in the execution
-// memory the spilling tasks had: a task that peaked at P bytes and spilled
-// S more (deserialized) could hold about data × P/(P+S) of its partition.
-// It returns target when no task spilled.
-func fitTarget(ts []taskInfo, target int64) int64 {
-	var fits []int64
-	for _, t := range ts {
-		if t.spilled && t.data > 0 && t.peak > 0 {
-			fits = append(fits, int64(float64(t.data)*float64(t.peak)/float64(t.peak+t.mem)))
-		}
+// fitOf is the partition size that would have fit in the execution memory
+// a spilling task had: a task that peaked at P bytes and spilled S more
+// (deserialized) could hold about data × P/(P+S) of its partition.
+func fitOf(t *appmodel.Task) (int64, bool) {
+	spilled := t.M[appmodel.MemoryBytesSpilled] > 0 || t.M[appmodel.DiskBytesSpilled] > 0
+	data, peak, mem := taskData(t), t.M[appmodel.PeakExecutionMemory], t.M[appmodel.MemoryBytesSpilled]
+	if !measured(t) || !spilled || data <= 0 || peak <= 0 {
+		return 0, false
 	}
-	if len(fits) == 0 {
+	return int64(float64(data) * float64(peak) / float64(peak+mem)), true
+}
+
+// fitTarget is the partition size that would have fit in the execution
+// memory the spilling tasks had (the median of fitOf, less a margin). It
+// returns target when no task spilled.
+func fitTarget(f stageFacts, target int64) int64 {
+	if f.fits.N() == 0 {
 		return target
 	}
-	sort.Slice(fits, func(i, j int) bool { return fits[i] < fits[j] })
-	return min(target, max(fits[len(fits)/2]*8/10, 1<<20))
+	return min(target, max(f.fits.Median()*8/10, 1<<20))
 }
 
 func stageName(st *appmodel.Stage) string {
@@ -221,7 +224,7 @@ func runTooFew(p *detectors.Pass) {
 		target := int64(p.Param("targetPartitionBytes"))
 		spilled := float64(disk) >= p.Param("minSpill")
 		if spilled {
-			target = fitTarget(f.tasks, target)
+			target = fitTarget(f, target)
 		}
 		want := detectors.PartitionCount((bytes+target-1)/target, slots)
 		huge := float64(per) >= p.Param("maxPartitionBytes")
@@ -337,7 +340,11 @@ func runTooMany(p *detectors.Pass) {
 			continue
 		}
 		f := facts(st)
-		if len(f.tasks) == 0 || float64(f.median) >= p.Param("maxMedianMs") {
+		if f.n == 0 {
+			continue
+		}
+		median := f.durs.Median()
+		if float64(median) >= p.Param("maxMedianMs") {
 			continue
 		}
 		target := int64(p.Param("targetPartitionBytes"))
@@ -370,14 +377,14 @@ func runTooMany(p *detectors.Pass) {
 			}
 		}
 		fd.Message = fmt.Sprintf("%s ran %s tasks of %s each (median %s, %s of task time in scheduling and serialization overhead); %d partitions would do",
-			capital(stageName(st)), units.Count(n), units.Bytes(per), units.Millis(f.median), units.Percent(ovShare), want)
+			capital(stageName(st)), units.Count(n), units.Bytes(per), units.Millis(median), units.Percent(ovShare), want)
 		if defaultCase {
 			fd.Message += " (200 is Spark's default spark.sql.shuffle.partitions)"
 		}
 		fd.Evidence = []detectors.Evidence{
 			detectors.EvT("tasks", float64(n), "count", "≥", p.Param("minTasks")),
 			detectors.EvT("data per task (input + shuffle read)", float64(per), "bytes", "<", p.Param("maxPartitionBytes")),
-			detectors.EvT("median task duration", float64(f.median), "ms", "<", p.Param("maxMedianMs")),
+			detectors.EvT("median task duration", float64(median), "ms", "<", p.Param("maxMedianMs")),
 			detectors.Ev("task overhead (scheduler delay, deserialization, result)", float64(f.overhead), "ms"),
 			detectors.Ev("executor run time", float64(f.run), "ms"),
 			detectors.Ev("overhead share of task time", ovShare, "share"),

@@ -90,7 +90,6 @@ func runOverhead(p *detectors.Pass) {
 			continue
 		}
 		so := stageOverhead{st: st, sqlExec: detectors.SQLExecution(a, st)}
-		var durs []int64
 		st.Tasks(func(t *appmodel.Task) bool {
 			so.tasks++
 			if !t.HasMetrics {
@@ -102,22 +101,11 @@ func runOverhead(p *detectors.Pass) {
 			so.getRes += t.M[appmodel.GettingResultTime]
 			so.run += t.M[appmodel.RunTime]
 			so.resultBytes += t.M[appmodel.ResultSize]
-			d := t.M[appmodel.Duration]
-			if d <= 0 && t.FinishTime > t.LaunchTime {
-				d = t.FinishTime - t.LaunchTime
-			}
-			if t.Status == appmodel.TaskSuccess {
-				durs = append(durs, d)
-			}
 			return true
 		})
 		so.overhead = so.sched + so.deser + so.resSer + so.getRes
 		if so.overhead+so.run > 0 {
 			so.wall = int64(float64(st.Duration()) * float64(so.overhead) / float64(so.overhead+so.run))
-		}
-		if len(durs) > 0 {
-			sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
-			so.medianDur = durs[len(durs)/2]
 		}
 		so.data = st.Totals[appmodel.InputBytes] + st.Totals.ShuffleReadBytes()
 		so.hasShuffleRead = st.Totals.ShuffleReadBytes() > 0
@@ -149,6 +137,13 @@ func runOverhead(p *detectors.Pass) {
 			break
 		}
 		top = append(top, so)
+	}
+	// The median task of the stages named (of the others it is not used):
+	// a second pass over their task logs, without copying their tasks.
+	for i := range top {
+		top[i].medianDur, _ = detectors.StageMedian(top[i].st, func(t *appmodel.Task) (int64, bool) {
+			return detectors.TaskDuration(t), t.HasMetrics && t.Status == appmodel.TaskSuccess
+		})
 	}
 
 	// The cause: which component dominates, and whether the heavy stages

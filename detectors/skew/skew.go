@@ -5,7 +5,6 @@ package skew
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/sparkdiag/sparkdiag/advice/units"
@@ -66,10 +65,59 @@ least 8 MiB) is a skewed partition.`,
 type taskData struct {
 	dur   int64
 	data  int64 // input + shuffle read bytes
-	rows  int64
 	exec  string
 	host  string
 	index int
+}
+
+func dataOf(t *appmodel.Task) int64 { return t.M[appmodel.InputBytes] + t.M.ShuffleReadBytes() }
+
+// stageTasks are the facts of a stage's successful tasks, gathered in one
+// pass over its task log without copying the tasks: the order statistics
+// come from detectors.TaskRanks (exact, in bounded memory).
+type stageTasks struct {
+	st    *appmodel.Stage
+	durs  *detectors.TaskRanks
+	datas *detectors.TaskRanks
+	slow  taskData // the longest task (the last of equal ones)
+	nSlow int      // slowTasks' answer, -1 until asked
+}
+
+func gather(st *appmodel.Stage) *stageTasks {
+	success := func(t *appmodel.Task) bool { return t.Status == appmodel.TaskSuccess }
+	s := &stageTasks{st: st, nSlow: -1,
+		durs:  detectors.NewTaskRanks(st, func(t *appmodel.Task) (int64, bool) { return t.M[appmodel.Duration], success(t) }),
+		datas: detectors.NewTaskRanks(st, func(t *appmodel.Task) (int64, bool) { return dataOf(t), success(t) }),
+	}
+	st.Tasks(func(t *appmodel.Task) bool {
+		if !success(t) {
+			return true
+		}
+		if d := t.M[appmodel.Duration]; s.durs.N() == 0 || d >= s.slow.dur {
+			s.slow = taskData{dur: d, data: dataOf(t), exec: t.Executor, host: t.Host, index: t.Index}
+		}
+		s.durs.Add(t)
+		s.datas.Add(t)
+		return true
+	})
+	return s
+}
+
+// slowTasks counts the tasks far slower than the median (a second pass
+// over the task log, made once).
+func (s *stageTasks) slowTasks(p *detectors.Pass, median int64) int {
+	if s.nSlow >= 0 {
+		return s.nSlow
+	}
+	n := 0
+	s.st.Tasks(func(t *appmodel.Task) bool {
+		if d := t.M[appmodel.Duration]; t.Status == appmodel.TaskSuccess && float64(d) >= p.Param("maxOverMedian")*float64(median) && d-median >= int64(p.Param("minExcessMs")) {
+			n++
+		}
+		return true
+	})
+	s.nSlow = n
+	return n
 }
 
 func run(p *detectors.Pass) {
@@ -78,26 +126,14 @@ func run(p *detectors.Pass) {
 		if st.Status == appmodel.StageSkipped || st.NumCompleteTasks < int(p.Param("minTasks")) {
 			continue
 		}
-		var ts []taskData
-		st.Tasks(func(t *appmodel.Task) bool {
-			if t.Status == appmodel.TaskSuccess {
-				ts = append(ts, taskData{
-					dur:  t.M[appmodel.Duration],
-					data: t.M[appmodel.InputBytes] + t.M.ShuffleReadBytes(),
-					rows: t.M[appmodel.InputRecords] + t.M[appmodel.ShuffleReadRecords],
-					exec: t.Executor, host: t.Host, index: t.Index,
-				})
-			}
-			return true
-		})
-		if len(ts) < int(p.Param("minTasks")) {
+		ts := gather(st)
+		n := ts.durs.N()
+		if n < int(p.Param("minTasks")) {
 			continue
 		}
-		sort.Slice(ts, func(i, j int) bool { return ts[i].dur < ts[j].dur })
-		n := len(ts)
-		median := ts[n/2].dur
-		p75 := ts[min(n*3/4, n-1)].dur
-		slow := ts[n-1]
+		q := ts.durs.At(n/2, min(n*3/4, n-1))
+		median, p75 := q[0], q[1]
+		slow := ts.slow
 		if median < 1 {
 			median = 1
 		}
@@ -118,7 +154,7 @@ func run(p *detectors.Pass) {
 		// A long tail (the 75th percentile close to the max) is not skew,
 		// unless a minority of tasks holds most of the data: 4 hot keys
 		// hashed to 4 of 16 partitions put the p75 on a hot task.
-		if ratioP75 < p.Param("maxOverP75") && !(skewedData(p, ts, slow) && slowShare(p, ts, median) <= p.Param("maxSlowShare")) {
+		if ratioP75 < p.Param("maxOverP75") && !(skewedData(p, ts) && slowShare(p, ts, median) <= p.Param("maxSlowShare")) {
 			continue
 		}
 		report(p, st, ts, median, p75, slow, ratio, ratioP75)
@@ -127,45 +163,24 @@ func run(p *detectors.Pass) {
 
 // skewedData reports whether the slowest task read far more than the
 // median task.
-func skewedData(p *detectors.Pass, ts []taskData, slow taskData) bool {
-	datas := make([]int64, len(ts))
-	for i, t := range ts {
-		datas[i] = t.data
-	}
-	sort.Slice(datas, func(i, j int) bool { return datas[i] < datas[j] })
-	med := max(datas[len(datas)/2], 1)
-	return float64(slow.data)/float64(med) >= p.Param("dataRatio") && float64(slow.data) >= p.Param("minSkewBytes")
+func skewedData(p *detectors.Pass, ts *stageTasks) bool {
+	med := max(ts.datas.Median(), 1)
+	return float64(ts.slow.data)/float64(med) >= p.Param("dataRatio") && float64(ts.slow.data) >= p.Param("minSkewBytes")
 }
 
 // slowShare is the share of tasks far slower than the median.
-func slowShare(p *detectors.Pass, ts []taskData, median int64) float64 {
-	n := 0
-	for _, t := range ts {
-		if float64(t.dur) >= p.Param("maxOverMedian")*float64(median) && t.dur-median >= int64(p.Param("minExcessMs")) {
-			n++
-		}
-	}
-	return float64(n) / float64(len(ts))
+func slowShare(p *detectors.Pass, ts *stageTasks, median int64) float64 {
+	return float64(ts.slowTasks(p, median)) / float64(ts.durs.N())
 }
 
-func report(p *detectors.Pass, st *appmodel.Stage, ts []taskData, median, p75 int64, slow taskData, ratio, ratioP75 float64) {
+func report(p *detectors.Pass, st *appmodel.Stage, ts *stageTasks, median, p75 int64, slow taskData, ratio, ratioP75 float64) {
 	a := p.App
-	datas := make([]int64, len(ts))
-	for i, t := range ts {
-		datas[i] = t.data
-	}
-	sort.Slice(datas, func(i, j int) bool { return datas[i] < datas[j] })
-	medData := datas[len(datas)/2]
-	maxData := datas[len(datas)-1]
+	medData := ts.datas.Median()
+	maxData := ts.datas.Max()
 	dataRatio := float64(slow.data) / float64(max(medData, 1))
 	skewedPartition := dataRatio >= p.Param("dataRatio") && float64(slow.data) >= p.Param("minSkewBytes")
 	// How many tasks are far slower than the median.
-	nSlow := 0
-	for _, t := range ts {
-		if float64(t.dur) >= p.Param("maxOverMedian")*float64(median) && t.dur-median >= int64(p.Param("minExcessMs")) {
-			nSlow++
-		}
-	}
+	nSlow := ts.slowTasks(p, median)
 
 	nodes := detectors.StageNodes(a, st)
 	join := detectors.FindNode(nodes, "SortMergeJoin", "ShuffledHashJoin", "BroadcastHashJoin", "BroadcastNestedLoopJoin", "CartesianProduct")
@@ -204,7 +219,7 @@ func report(p *detectors.Pass, st *appmodel.Stage, ts []taskData, median, p75 in
 			detectors.EvT("longest / p75", ratioP75, "ratio", "≥", p.Param("maxOverP75")),
 			detectors.EvT("excess over median", float64(slow.dur-median), "ms", "≥", p.Param("minExcessMs")),
 			detectors.Ev("slow tasks", float64(nSlow), "count"),
-			detectors.Ev("successful tasks", float64(len(ts)), "count"),
+			detectors.Ev("successful tasks", float64(ts.durs.N()), "count"),
 			detectors.Ev("slowest task data", float64(slow.data), "bytes"),
 			detectors.Ev("median task data", float64(medData), "bytes"),
 			detectors.Ev("largest task data", float64(maxData), "bytes"),

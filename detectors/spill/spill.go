@@ -76,11 +76,79 @@ type op struct {
 }
 
 type taskSpill struct {
-	index             int
-	data, mem, disk   int64
-	peak              int64
-	executor          string
-	spilled, finished bool
+	index int
+	disk  int64
+}
+
+// stageSpill is what the report needs of a stage's tasks with metrics,
+// gathered in one pass over its task log without copying the tasks (the
+// medians come from detectors.TaskRanks: exact, in bounded memory).
+type stageSpill struct {
+	tasks, spilled int
+	maxPeak        int64
+	top            taskSpill // the task that spilled most to disk (the first of equal ones)
+	// Over the tasks that spilled: what they held in memory and would
+	// have needed (peak + deserialized spill), the data that fit in
+	// their memory, and their memory spill.
+	needs, fits, mems *detectors.TaskRanks
+}
+
+func spilledTask(t *appmodel.Task) bool {
+	return t.HasMetrics && (t.M[appmodel.DiskBytesSpilled] > 0 || t.M[appmodel.MemoryBytesSpilled] > 0)
+}
+
+func gather(a *appmodel.Application, st *appmodel.Stage) *stageSpill {
+	scale, scaled := 0.0, false
+	if in, estimated := detectors.StageInputBytes(a, st); estimated && st.Totals[appmodel.InputBytes] > 0 {
+		// Scale the tasks' under-reported input like the stage's.
+		scale, scaled = float64(in)/float64(st.Totals[appmodel.InputBytes]), true
+	}
+	dataOf := func(t *appmodel.Task) int64 {
+		d := t.M[appmodel.InputBytes] + t.M.ShuffleReadBytes()
+		if scaled {
+			d = int64(float64(d) * scale)
+		}
+		return d
+	}
+	needOf := func(t *appmodel.Task) (int64, bool) {
+		if !spilledTask(t) || dataOf(t) <= 0 {
+			return 0, false
+		}
+		need := t.M[appmodel.PeakExecutionMemory] + t.M[appmodel.MemoryBytesSpilled]
+		return need, need > 0
+	}
+	s := &stageSpill{
+		needs: detectors.NewTaskRanks(st, needOf),
+		fits: detectors.NewTaskRanks(st, func(t *appmodel.Task) (int64, bool) {
+			need, ok := needOf(t)
+			peak := t.M[appmodel.PeakExecutionMemory]
+			if !ok || peak <= 0 {
+				return 0, false
+			}
+			return int64(float64(dataOf(t)) * float64(peak) / float64(need)), true
+		}),
+		mems: detectors.NewTaskRanks(st, func(t *appmodel.Task) (int64, bool) {
+			return t.M[appmodel.MemoryBytesSpilled], spilledTask(t)
+		}),
+	}
+	st.Tasks(func(t *appmodel.Task) bool {
+		if !t.HasMetrics {
+			return true
+		}
+		s.tasks++
+		if spilledTask(t) {
+			s.spilled++
+		}
+		s.maxPeak = max(s.maxPeak, t.M[appmodel.PeakExecutionMemory])
+		if d := t.M[appmodel.DiskBytesSpilled]; d > s.top.disk {
+			s.top = taskSpill{index: t.Index, disk: d}
+		}
+		s.needs.Add(t)
+		s.fits.Add(t)
+		s.mems.Add(t)
+		return true
+	})
+	return s
 }
 
 func run(p *detectors.Pass) {
@@ -109,38 +177,10 @@ func run(p *detectors.Pass) {
 func report(p *detectors.Pass, st *appmodel.Stage, disk, data int64, ratio float64) {
 	a := p.App
 	mem := st.Totals[appmodel.MemoryBytesSpilled]
-	var ts []taskSpill
-	st.Tasks(func(t *appmodel.Task) bool {
-		if !t.HasMetrics {
-			return true
-		}
-		ts = append(ts, taskSpill{index: t.Index, data: t.M[appmodel.InputBytes] + t.M.ShuffleReadBytes(),
-			mem: t.M[appmodel.MemoryBytesSpilled], disk: t.M[appmodel.DiskBytesSpilled], peak: t.M[appmodel.PeakExecutionMemory],
-			executor: t.Executor, spilled: t.M[appmodel.DiskBytesSpilled] > 0 || t.M[appmodel.MemoryBytesSpilled] > 0,
-			finished: t.Status == appmodel.TaskSuccess})
-		return true
-	})
-	if in, estimated := detectors.StageInputBytes(a, st); estimated && st.Totals[appmodel.InputBytes] > 0 {
-		// Scale the tasks' under-reported input like the stage's.
-		scale := float64(in) / float64(st.Totals[appmodel.InputBytes])
-		for i := range ts {
-			ts[i].data = int64(float64(ts[i].data) * scale)
-		}
-	}
-	nSpilled := 0
-	var maxPeak int64
-	var top taskSpill
-	for _, t := range ts {
-		if t.spilled {
-			nSpilled++
-		}
-		maxPeak = max(maxPeak, t.peak)
-		if t.disk > top.disk {
-			top = t
-		}
-	}
+	ss := gather(a, st)
+	nSpilled, maxPeak, top := ss.spilled, ss.maxPeak, ss.top
 	ops := spillingOps(a, st)
-	skewed := len(ts) >= 4 && float64(top.disk) >= p.Param("skewShare")*float64(disk)
+	skewed := ss.tasks >= 4 && float64(top.disk) >= p.Param("skewShare")*float64(disk)
 
 	name := stageName(st)
 	where := ""
@@ -203,7 +243,7 @@ func report(p *detectors.Pass, st *appmodel.Stage, disk, data int64, ratio float
 	}
 	f.Evidence = append(f.Evidence,
 		detectors.Ev("tasks that spilled", float64(nSpilled), "count"),
-		detectors.Ev("tasks", float64(len(ts)), "count"),
+		detectors.Ev("tasks", float64(ss.tasks), "count"),
 		detectors.Ev("peak execution memory of a task", float64(maxPeak), "bytes"))
 	for _, o := range ops {
 		f.Evidence = append(f.Evidence, detectors.Ev("spill size of "+o.label, float64(o.spill), "bytes"))
@@ -219,7 +259,7 @@ func report(p *detectors.Pass, st *appmodel.Stage, disk, data int64, ratio float
 	case float64(disk) < p.Param("infoSpill") && share < p.Param("infoShare"):
 		f.Severity = detectors.Info
 	}
-	f.Advice = advise(p, st, ts, ops, data, skewed, top)
+	f.Advice = advise(p, st, ss, ops, data, skewed, top)
 	p.Report(f)
 }
 
@@ -349,27 +389,13 @@ func sortKeys(s string) []string {
 
 const reservedMemory = 300 << 20 // the JVM heap Spark keeps out of its memory pools
 
-func advise(p *detectors.Pass, st *appmodel.Stage, ts []taskSpill, ops []op, data int64, skewed bool, top taskSpill) detectors.Advice {
+func advise(p *detectors.Pass, st *appmodel.Stage, ss *stageSpill, ops []op, data int64, skewed bool, top taskSpill) detectors.Advice {
 	a := p.App
 	adv := detectors.Advice{}
 	target := int64(p.Param("targetPartitionBytes"))
 	// What the spilling tasks held in memory, and what they would have
 	// needed: peak + deserialized spill.
-	var fits, needs []int64
-	for _, t := range ts {
-		if !t.spilled || t.data <= 0 {
-			continue
-		}
-		need := t.peak + t.mem
-		if need <= 0 {
-			continue
-		}
-		needs = append(needs, need)
-		if t.peak > 0 {
-			fits = append(fits, int64(float64(t.data)*float64(t.peak)/float64(need)))
-		}
-	}
-	if f := median(fits); f > 0 {
+	if f := ss.fits.Median(); f > 0 {
 		// Keep a margin: the estimate ignores what the operators allocate
 		// besides the rows.
 		target = min(target, max(f*8/10, 1<<20))
@@ -381,7 +407,7 @@ func advise(p *detectors.Pass, st *appmodel.Stage, ts []taskSpill, ops []op, dat
 	heap := detectors.HeapBytes(a, heapKey, 1<<30)
 	fraction := propFloat(a, "spark.memory.fraction", 0.6)
 	perExec := coresPerExecutor(a)
-	need := median(needs)
+	need := ss.needs.Median()
 
 	var why []string
 	opName := "its operators"
@@ -420,7 +446,7 @@ func advise(p *detectors.Pass, st *appmodel.Stage, ts []taskSpill, ops []op, dat
 			if heapNeed <= 4*heap || skewed || want <= int64(st.NumTasks) {
 				adv.Changes = append(adv.Changes, detectors.Change{Key: heapKey, Current: detectors.Current(a, heapKey), Suggested: detectors.HeapSetting(heapNeed),
 					Why: fmt.Sprintf("a spilling task used %s of execution memory and spilled %s more (median); %d tasks share a JVM",
-						units.Bytes(need-median(spills(ts))), units.Bytes(median(spills(ts))), perExec)})
+						units.Bytes(need-ss.mems.Median()), units.Bytes(ss.mems.Median()), perExec)})
 			} else {
 				why = append(why, fmt.Sprintf("Avoiding the spill with memory alone would take a heap of about %s; more partitions is the cheaper fix.", detectors.HeapSetting(heapNeed)))
 			}
@@ -436,25 +462,6 @@ func advise(p *detectors.Pass, st *appmodel.Stage, ts []taskSpill, ops []op, dat
 	}
 	adv.Explanation = strings.Join(why, " ")
 	return adv
-}
-
-func spills(ts []taskSpill) []int64 {
-	var out []int64
-	for _, t := range ts {
-		if t.spilled {
-			out = append(out, t.mem)
-		}
-	}
-	return out
-}
-
-func median(xs []int64) int64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := append([]int64(nil), xs...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
 }
 
 // coresPerExecutor is how many tasks share one JVM's memory.
