@@ -1,0 +1,263 @@
+package diff
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
+)
+
+// How a pair was matched.
+const (
+	// MatchedExact: same name, same call site, same occurrence.
+	MatchedExact = "exact"
+	// MatchedName: same name and occurrence among the stages (or jobs) left
+	// over by the exact pass; the call site differs (another Spark version
+	// reports another internal frame, a line moved in the code).
+	MatchedName = "name"
+)
+
+// stageGroup is one logical stage: every attempt of one stage id, skipped
+// attempts left out.
+type stageGroup struct {
+	id       int
+	attempts []*appmodel.Stage
+	name     string
+	callSite string
+	first    int64 // first submission (or task launch), for the order
+	occ      int   // occurrence of its identity (name and call site), from 1
+}
+
+// identity is the stage's name and call site.
+func (g *stageGroup) identity() string { return g.name + "\x00" + g.callSite }
+
+// firstFrame is the first line of a stage's call-site stack (its Details),
+// line number kept.
+func firstFrame(details string) string {
+	details = strings.TrimSpace(details)
+	if i := strings.IndexByte(details, '\n'); i >= 0 {
+		details = details[:i]
+	}
+	return strings.TrimSpace(details)
+}
+
+// stageGroups merges the attempts of each stage, drops skipped stages and
+// stages that never ran, and returns them in the order they ran (first
+// submission, then id), each with its occurrence number.
+func stageGroups(app *appmodel.Application) []*stageGroup {
+	byID := map[int]*stageGroup{}
+	var out []*stageGroup
+	for _, s := range app.Stages {
+		if skipped(s) {
+			continue
+		}
+		g := byID[s.ID]
+		if g == nil {
+			g = &stageGroup{id: s.ID, name: s.Name, callSite: firstFrame(s.Details)}
+			byID[s.ID] = g
+			out = append(out, g)
+		}
+		g.attempts = append(g.attempts, s)
+		t := s.SubmissionTime
+		if t == 0 {
+			t = s.FirstTaskLaunchedTime
+		}
+		if t != 0 && (g.first == 0 || t < g.first) {
+			g.first = t
+		}
+	}
+	for _, g := range out {
+		sort.Slice(g.attempts, func(i, j int) bool { return g.attempts[i].Attempt < g.attempts[j].Attempt })
+		if g.callSite == "" {
+			for _, a := range g.attempts {
+				if f := firstFrame(a.Details); f != "" {
+					g.callSite = f
+					break
+				}
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if (a.first == 0) != (b.first == 0) {
+			return a.first != 0 // stages with a time first
+		}
+		if a.first != b.first {
+			return a.first < b.first
+		}
+		return a.id < b.id
+	})
+	seen := map[string]int{}
+	for _, g := range out {
+		seen[g.identity()]++
+		g.occ = seen[g.identity()]
+	}
+	return out
+}
+
+// skipped reports whether a stage attempt did not run: skipped by the
+// scheduler (its output was already there) or never submitted.
+func skipped(s *appmodel.Stage) bool {
+	if s.Status == appmodel.StageSkipped {
+		return true
+	}
+	return s.Status == appmodel.StagePending && s.SubmissionTime == 0 && s.NumTasksSeen() == 0
+}
+
+// pairing is the result of matching two ordered lists: pairs of indexes,
+// how each pair was matched, and the indexes left on each side.
+type pairing struct {
+	pairs   [][2]int
+	how     []string
+	onlyA   []int
+	onlyB   []int
+	aToPair map[int]int
+	bToPair map[int]int
+}
+
+// match pairs the items of two ordered lists: first the i-th item of each
+// exact key with the i-th of the same key on the other side, then, among
+// what is left, the i-th of each loose key with the i-th of the same loose
+// key. Pairs come in the order of list b (then a) so that the output
+// follows the new run.
+func match(na, nb int, exact, loose func(side, i int) string) pairing {
+	p := pairing{aToPair: map[int]int{}, bToPair: map[int]int{}}
+	usedA := make([]bool, na)
+	usedB := make([]bool, nb)
+	type pr struct {
+		a, b int
+		how  string
+	}
+	var prs []pr
+	pass := func(key func(side, i int) string, how string) {
+		if key == nil {
+			return
+		}
+		queue := map[string][]int{}
+		for i := 0; i < na; i++ {
+			if !usedA[i] {
+				k := key(0, i)
+				queue[k] = append(queue[k], i)
+			}
+		}
+		for j := 0; j < nb; j++ {
+			if usedB[j] {
+				continue
+			}
+			k := key(1, j)
+			q := queue[k]
+			if len(q) == 0 {
+				continue
+			}
+			i := q[0]
+			queue[k] = q[1:]
+			usedA[i], usedB[j] = true, true
+			prs = append(prs, pr{i, j, how})
+		}
+	}
+	pass(exact, MatchedExact)
+	pass(loose, MatchedName)
+	sort.Slice(prs, func(x, y int) bool { return prs[x].b < prs[y].b })
+	for _, q := range prs {
+		p.aToPair[q.a] = len(p.pairs)
+		p.bToPair[q.b] = len(p.pairs)
+		p.pairs = append(p.pairs, [2]int{q.a, q.b})
+		p.how = append(p.how, q.how)
+	}
+	for i, u := range usedA {
+		if !u {
+			p.onlyA = append(p.onlyA, i)
+		}
+	}
+	for j, u := range usedB {
+		if !u {
+			p.onlyB = append(p.onlyB, j)
+		}
+	}
+	return p
+}
+
+// matchStages pairs the logical stages of two runs by name and call site,
+// then by name alone.
+func matchStages(a, b []*stageGroup) pairing {
+	return match(len(a), len(b),
+		func(side, i int) string {
+			if side == 0 {
+				return a[i].identity()
+			}
+			return b[i].identity()
+		},
+		func(side, i int) string {
+			if side == 0 {
+				return a[i].name
+			}
+			return b[i].name
+		})
+}
+
+// jobsInOrder returns the jobs by submission time, then id.
+func jobsInOrder(app *appmodel.Application) []*appmodel.Job {
+	js := append([]*appmodel.Job(nil), app.Jobs...)
+	sort.SliceStable(js, func(i, j int) bool {
+		if js[i].SubmissionTime != js[j].SubmissionTime {
+			return js[i].SubmissionTime < js[j].SubmissionTime
+		}
+		return js[i].ID < js[j].ID
+	})
+	return js
+}
+
+func jobKey(j *appmodel.Job) string { return j.Name + "\x00" + j.CallSite }
+
+// matchJobs pairs jobs by name and call site, then by name alone.
+func matchJobs(a, b []*appmodel.Job) pairing {
+	return match(len(a), len(b),
+		func(side, i int) string {
+			if side == 0 {
+				return jobKey(a[i])
+			}
+			return jobKey(b[i])
+		},
+		func(side, i int) string {
+			if side == 0 {
+				return a[i].Name
+			}
+			return b[i].Name
+		})
+}
+
+// sqlInOrder returns the SQL executions by start time, then id.
+func sqlInOrder(app *appmodel.Application) []*appmodel.SQLExecution {
+	xs := append([]*appmodel.SQLExecution(nil), app.SQL...)
+	sort.SliceStable(xs, func(i, j int) bool {
+		if xs[i].StartTime != xs[j].StartTime {
+			return xs[i].StartTime < xs[j].StartTime
+		}
+		return xs[i].ID < xs[j].ID
+	})
+	return xs
+}
+
+// matchSQL pairs SQL executions by description.
+func matchSQL(a, b []*appmodel.SQLExecution) pairing {
+	return match(len(a), len(b), func(side, i int) string {
+		if side == 0 {
+			return firstLine(a[i].Description)
+		}
+		return firstLine(b[i].Description)
+	}, nil)
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// occKey is "identity #occ" for display and finding keys.
+func occKey(ident string, occ int) string {
+	return ident + " #" + strconv.Itoa(occ)
+}
