@@ -158,3 +158,7 @@ func coresNote(r *advice.Report) string {
 	}
 	return plural(r.App.Cores, "core")
 }
+
+// CSS is the stylesheet of the HTML report, for other self-contained pages
+// (the review) that should look the same.
+func CSS() string { return htmlCSS }

@@ -63,8 +63,9 @@ is flagged, with the job's history. Incomplete runs are compared but never
 recorded.
 
 --format jsonl writes one JSON object per application (docs/review.md), for
-warehouses and dashboards; -o FILE writes a format by its extension (.txt .md
-.json .jsonl) and can be given several times.
+warehouses and dashboards; html is one self-contained page with the history
+charts of the drifting jobs; -o FILE writes a format by its extension (.txt .md
+.html .json .jsonl) and can be given several times.
 
 With --history-server URL the applications are listed through the server's REST
 API and their logs downloaded (the /logs zip) to a temporary directory, analyzed
@@ -90,8 +91,8 @@ and deleted.`,
 	}
 	o.read.register(c)
 	f := c.Flags()
-	f.StringVarP(&o.format, "format", "f", "text", "output format: text, json, jsonl (one object per application) or markdown (md)")
-	f.StringArrayVarP(&o.output, "output", "o", nil, "write to FILE in the format its extension names (.txt .json .jsonl .md); repeatable; - is standard output in --format")
+	f.StringVarP(&o.format, "format", "f", "text", "output format: text, json, jsonl (one object per application), markdown (md) or html (one self-contained page)")
+	f.StringArrayVarP(&o.output, "output", "o", nil, "write to FILE in the format its extension names (.txt .json .jsonl .md .html); repeatable; - is standard output in --format")
 	f.IntVarP(&o.workers, "workers", "j", 0, "logs analyzed at once (default: CPUs, at most 4); memory grows with the workers, not the logs")
 	f.IntVar(&o.limit, "limit", 50, "applications listed in the text and Markdown table (0: all); JSON and JSON Lines always have all")
 	f.StringVar(&o.since, "since", "", "only applications that started at or after this time: 2024-06-01, 2024-06-01T02:00:00Z, or a duration ago (36h, 7d)")
@@ -148,8 +149,10 @@ func reviewFormat(name string) (string, error) {
 		return "jsonl", nil
 	case "markdown", "md":
 		return "markdown", nil
+	case "html", "htm":
+		return "html", nil
 	}
-	return "", fmt.Errorf("unknown format %q: want text, json, jsonl or markdown", name)
+	return "", fmt.Errorf("unknown format %q: want text, json, jsonl, markdown or html", name)
 }
 
 func (o *reviewOptions) outputs() ([]reviewOutput, error) {
@@ -174,7 +177,7 @@ func (o *reviewOptions) outputs() ([]reviewOutput, error) {
 		ext := strings.TrimPrefix(filepath.Ext(p), ".")
 		f, err := reviewFormat(ext)
 		if err != nil {
-			return nil, usageErrorf("-o %s: the extension must be .txt, .json, .jsonl or .md", p)
+			return nil, usageErrorf("-o %s: the extension must be .txt, .json, .jsonl, .md or .html", p)
 		}
 		outs = append(outs, reviewOutput{p, f})
 	}
@@ -306,6 +309,8 @@ func writeReview(out reviewOutput, res *fleet.Result, o *reviewOptions, s *Strea
 			return fleet.WriteJSONL(w, res)
 		case "markdown":
 			return fleet.WriteMarkdown(w, res, fleet.TextOptions{Limit: o.limit})
+		case "html":
+			return fleet.WriteHTML(w, res, fleet.TextOptions{Limit: o.limit})
 		default:
 			return fleet.WriteText(w, res, fleet.TextOptions{Terminal: terminal, Width: width, Limit: o.limit})
 		}

@@ -225,7 +225,7 @@ func TestReviewMixedDirectory(t *testing.T) {
 func TestReviewGolden(t *testing.T) {
 	v := testlogs.Testdata("spark", "logs", "3.5.9")
 	args := []string{"review", filepath.Join(v, "skew_agg.lz4"), filepath.Join(v, "healthy"), filepath.Join(v, "join_spill.snappy"), filepath.Join(v, "scan_csv.zstd")}
-	for _, c := range []struct{ format, file string }{{"text", "review.txt"}, {"markdown", "review.md"}, {"json", "review.json"}} {
+	for _, c := range []struct{ format, file string }{{"text", "review.txt"}, {"markdown", "review.md"}, {"json", "review.json"}, {"html", "review.html"}} {
 		out, errs, code := run(t, nil, append(args, "--format", c.format)...)
 		if code != ExitOK {
 			t.Fatalf("%s: exit %d: %s", c.format, code, errs)
