@@ -209,8 +209,27 @@ func verdict(b *Baseline, run *Run) string {
 	case slow.Ratio <= dr*1.35:
 		return fmt.Sprintf("%s rose %.1fx with data read %.1fx: proportional to the data's growth (Q4: scale the cluster and the partition count with the input)", slow.Label, slow.Ratio, dr)
 	default:
-		return fmt.Sprintf("%s rose %.1fx while data read rose %.1fx: faster than the data (Q4: join explosion, skew or spill; see the findings)", slow.Label, slow.Ratio, dr)
+		why := "join explosion, skew, spill or too many tasks"
+		if d := b.drift("output"); d != nil && d.Direction == "up" && d.Ratio >= 2*dr {
+			why = fmt.Sprintf("output is %.0fx the usual: rows multiplied, a join explosion", d.Ratio)
+		} else if d := b.drift("spill"); d != nil {
+			why = "spill appeared"
+		} else if d := b.drift("tasks"); d != nil && d.Direction == "up" {
+			why = fmt.Sprintf("%.0fx the usual tasks: too many small tasks", d.Ratio)
+		} else if d := b.drift("failedTasks"); d != nil {
+			why = "tasks failed and ran again"
+		}
+		return fmt.Sprintf("%s rose %.1fx while data read rose %.1fx: faster than the data (Q4: %s; see the findings)", slow.Label, slow.Ratio, dr, why)
 	}
+}
+
+func (b *Baseline) drift(metric string) *Drift {
+	for i := range b.Drift {
+		if b.Drift[i].Metric == metric {
+			return &b.Drift[i]
+		}
+	}
+	return nil
 }
 
 func medianOf(runs []Run, get func(*Run) float64) float64 {

@@ -241,12 +241,33 @@ func sqlInOrder(app *appmodel.Application) []*appmodel.SQLExecution {
 
 // matchSQL pairs SQL executions by description.
 func matchSQL(a, b []*appmodel.SQLExecution) pairing {
-	return match(len(a), len(b), func(side, i int) string {
+	desc := func(side, i int) string {
 		if side == 0 {
 			return firstLine(a[i].Description)
 		}
 		return firstLine(b[i].Description)
-	}, nil)
+	}
+	// Recurring jobs often put the day, a batch number or a path with a
+	// date in the description: the loose pass ignores the digits.
+	return match(len(a), len(b), desc, func(side, i int) string { return maskDigits(desc(side, i)) })
+}
+
+// maskDigits replaces every run of digits by one '#'.
+func maskDigits(s string) string {
+	var b strings.Builder
+	inDigits := false
+	for _, c := range s {
+		if c >= '0' && c <= '9' {
+			if !inDigits {
+				b.WriteByte('#')
+			}
+			inDigits = true
+			continue
+		}
+		inDigits = false
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 func firstLine(s string) string {

@@ -474,3 +474,26 @@ func TestNameWarning(t *testing.T) {
 		t.Errorf("warnings %v", d.Warnings)
 	}
 }
+
+func TestMatchSQLIgnoresDates(t *testing.T) {
+	mk := func(descs ...string) []*appmodel.SQLExecution {
+		var out []*appmodel.SQLExecution
+		for _, d := range descs {
+			out = append(out, &appmodel.SQLExecution{Description: d})
+		}
+		return out
+	}
+	a := mk("daily_orders_etl 2024-03-08", "refresh dim", "count at job.py:12")
+	b := mk("count at job.py:12", "daily_orders_etl 2024-03-10", "other 1")
+	p := matchSQL(a, b)
+	got := map[int]int{}
+	for _, pr := range p.pairs {
+		got[pr[0]] = pr[1]
+	}
+	if len(got) != 2 || got[0] != 1 || got[2] != 0 {
+		t.Errorf("pairs %v, want 0→1 (dates masked) and 2→0 (exact)", p.pairs)
+	}
+	if maskDigits("run 2024-03-08 batch 17") != "run #-#-# batch #" {
+		t.Errorf("maskDigits = %q", maskDigits("run 2024-03-08 batch 17"))
+	}
+}
