@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -317,6 +318,191 @@ func TestParseWhen(t *testing.T) {
 	for _, bad := range []string{"yesterday", "-5h", "2024-13-01"} {
 		if _, err := parseWhen("since", bad, now); err == nil {
 			t.Errorf("parseWhen(%q) accepted", bad)
+		}
+	}
+}
+
+// recurringLog is an entry of testdata/recurring/expect.json.
+type recurringLog struct {
+	File       string `json:"file"`
+	Day        int    `json:"day"`
+	Regression string `json:"regression"`
+	AppID      string `json:"appId"`
+	StartTime  int64  `json:"startTime"`
+	DurationMs int64  `json:"durationMs"`
+	Tasks      int    `json:"tasks"`
+}
+
+func recurringSeries(t *testing.T) (string, []recurringLog) {
+	t.Helper()
+	b, err := os.ReadFile(testlogs.Testdata("recurring", "expect.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct {
+		Logs []recurringLog `json:"logs"`
+	}
+	if err := json.Unmarshal(b, &e); err != nil {
+		t.Fatal(err)
+	}
+	return testlogs.Testdata("recurring", "logs"), e.Logs
+}
+
+// driftOf returns the drifting metrics of a record, "metric:direction".
+func driftOf(r *fleet.Record) []string {
+	var out []string
+	if r.Baseline != nil {
+		for _, d := range r.Baseline.Drift {
+			out = append(out, d.Metric+":"+d.Direction)
+		}
+	}
+	return out
+}
+
+// TestReviewBaselineFlagsRegressions records the normal nights of a real
+// recurring job into a baseline store, then reviews each night with an
+// injected regression against it: each must drift in the figure its
+// regression moves, and the normal nights must not drift at all.
+func TestReviewBaselineFlagsRegressions(t *testing.T) {
+	dir, series := recurringSeries(t)
+	db := filepath.Join(t.TempDir(), "baseline.db")
+	var normal []string
+	for _, l := range series {
+		if l.Regression == "none" {
+			normal = append(normal, filepath.Join(dir, l.File))
+		}
+	}
+	if len(normal) != 8 {
+		t.Fatalf("%d normal nights in expect.json, want 8", len(normal))
+	}
+	// Night by night, as a nightly review would record them.
+	for i, p := range normal {
+		out, errs, code := run(t, nil, "review", "--baseline", db, "-f", "jsonl", p)
+		if code != ExitOK {
+			t.Fatalf("%s: exit %d: %s", p, code, errs)
+		}
+		recs := readJSONL(t, out)
+		if len(recs) != 1 || recs[0].Baseline == nil {
+			t.Fatalf("%s: %d records, baseline %v", p, len(recs), recs[0].Baseline)
+		}
+		b := recs[0].Baseline
+		if b.Runs != i || b.Enough != (i >= 3) {
+			t.Errorf("night %d: baseline of %d runs (enough %v), want %d", i+1, b.Runs, b.Enough, i)
+		}
+		if d := driftOf(&recs[0]); len(d) > 0 {
+			t.Errorf("normal night %s drifts: %v", filepath.Base(p), d)
+		}
+	}
+	// Reviewing a night again does not count it twice.
+	if _, _, code := run(t, nil, "review", "-q", "--baseline", db, normal[7]); code != ExitOK {
+		t.Fatalf("second review of night 8: exit %d", code)
+	}
+
+	want := map[string][]string{ // regression -> drifts that must be flagged
+		"growth":    {"input:up", "shuffle:up"},
+		"explosion": {"duration:up", "output:up"},
+		"skew":      {}, // seen by SKEW001, below; the figures barely move
+		"spill":     {"spill:up"},
+		"tasks":     {"duration:up", "tasks:up"},
+		"failures":  {"failedTasks:up"},
+	}
+	for _, l := range series {
+		if l.Regression == "none" {
+			continue
+		}
+		out, errs, code := run(t, nil, "review", "--baseline", db, "--no-record", "-f", "jsonl", "--fail-on", "error", filepath.Join(dir, l.File))
+		recs := readJSONL(t, out)
+		if len(recs) != 1 {
+			t.Fatalf("%s: exit %d, %d records: %s", l.File, code, len(recs), errs)
+		}
+		r := &recs[0]
+		if r.Baseline == nil || r.Baseline.Runs != 8 || !r.Baseline.Enough || len(r.Baseline.History) != 9 {
+			t.Fatalf("%s: baseline %+v", l.File, r.Baseline)
+		}
+		got := driftOf(r)
+		for _, w := range want[l.Regression] {
+			if !slices.Contains(got, w) {
+				t.Errorf("%s (%s): drift %v lacks %s", l.File, l.Regression, got, w)
+			}
+		}
+		if l.Regression == "skew" {
+			found := false
+			for _, f := range r.Findings {
+				found = found || f.DetectorID == "SKEW001"
+			}
+			if !found {
+				t.Errorf("%s: no SKEW001 finding", l.File)
+			}
+		}
+		switch l.Regression {
+		case "explosion":
+			if v := r.Baseline.Verdict; !strings.Contains(v, "faster than the data") || !strings.Contains(v, "join explosion") {
+				t.Errorf("%s: verdict %q", l.File, v)
+			}
+		case "growth":
+			if slices.Contains(got, "duration:up") && !strings.Contains(r.Baseline.Verdict, "proportional") {
+				t.Errorf("%s: verdict %q", l.File, r.Baseline.Verdict)
+			}
+		}
+		// An error-level drift or finding fails the gate.
+		if sev := r.EffectiveWorst(); (sev == "error") != (code == ExitFindings) {
+			t.Errorf("%s: worst %s but exit %d", l.File, sev, code)
+		}
+	}
+	// Nothing was recorded by --no-record.
+	out, _, _ := run(t, nil, "review", "--baseline", db, "--no-record", "-f", "jsonl", filepath.Join(dir, series[len(series)-1].File))
+	if recs := readJSONL(t, out); recs[0].Baseline.Runs != 8 {
+		t.Errorf("--no-record recorded runs: baseline now has %d", recs[0].Baseline.Runs)
+	}
+
+	// The text report shows the drift and the job's history.
+	text, _, _ := run(t, nil, "review", "--baseline", db, "--no-record", filepath.Join(dir, "day10_explosion.zstd"))
+	for _, s := range []string{"Drift: daily_orders_etl", "usual (median)", "duration", "output"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("text report lacks %q:\n%s", s, text)
+		}
+	}
+}
+
+// TestReviewWholeSeries reviews the 14 nights in one run with a new store:
+// each night is judged against the nights before it, in start order.
+func TestReviewWholeSeries(t *testing.T) {
+	dir, series := recurringSeries(t)
+	db := filepath.Join(t.TempDir(), "b.db")
+	out, errs, code := run(t, nil, "review", "--baseline", db, "-f", "jsonl", dir)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	byID := map[string]*fleet.Record{}
+	recs := readJSONL(t, out)
+	for i := range recs {
+		byID[recs[i].App.ID] = &recs[i]
+	}
+	for i, l := range series {
+		r := byID[l.AppID]
+		if r == nil || r.Baseline == nil {
+			t.Fatalf("%s (%s) not reviewed", l.File, l.AppID)
+		}
+		if r.Baseline.Runs != min(i, 10) {
+			t.Errorf("%s: judged against %d runs, want %d", l.File, r.Baseline.Runs, min(i, 10))
+		}
+		drift := driftOf(r)
+		if l.Regression == "none" && len(drift) > 0 {
+			t.Errorf("normal night %s drifts: %v", l.File, drift)
+		}
+		if l.Regression != "none" && l.Regression != "skew" && len(drift) == 0 {
+			t.Errorf("%s (%s) does not drift", l.File, l.Regression)
+		}
+	}
+	// The drifting nights rank above the normal ones.
+	for _, r := range recs {
+		if len(driftOf(&r)) == 0 {
+			continue
+		}
+		for _, o := range recs {
+			if len(driftOf(&o)) == 0 && o.Worst == "warning" && r.EffectiveWorst() == "error" && o.Rank < r.Rank {
+				t.Errorf("%s (drift, rank %d) ranks below %s (rank %d)", r.App.ID, r.Rank, o.App.ID, o.Rank)
+			}
 		}
 	}
 }
