@@ -2,6 +2,7 @@ package baseline
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,5 +154,31 @@ func TestCompare(t *testing.T) {
 	r := run("n", 99, 9_000_000, 10_000*mb)
 	if b := Compare(&r, hist[:2], DefaultPolicy()); b.Enough || len(b.Drift) != 0 {
 		t.Errorf("2 runs made a baseline: %+v", b)
+	}
+}
+
+func TestStoreForget(t *testing.T) {
+	s, _ := openTemp(t)
+	for i := 1; i <= 4; i++ {
+		if err := s.Record(run(fmt.Sprintf("app-%d", i), int64(i), 1, 1), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.Forget("nightly", "app-2", "app-9")
+	if err != nil || n != 1 {
+		t.Fatalf("Forget(app-2, app-9) = %d, %v; want 1 run", n, err)
+	}
+	runs, _ := s.Runs("nightly")
+	if len(runs) != 3 || runs[1].AppID != "app-3" {
+		t.Errorf("after forgetting app-2: %+v", runs)
+	}
+	if n, err := s.Forget("nightly"); err != nil || n != 3 {
+		t.Errorf("Forget(job) = %d, %v; want 3", n, err)
+	}
+	if jobs, _ := s.Jobs(); len(jobs) != 0 {
+		t.Errorf("jobs left: %+v", jobs)
+	}
+	if n, err := s.Forget("no such job"); err != nil || n != 0 {
+		t.Errorf("Forget(unknown) = %d, %v", n, err)
 	}
 }

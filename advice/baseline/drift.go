@@ -284,3 +284,17 @@ func FormatValue(key string, v float64) string {
 	}
 	return fmt.Sprintf("%g", v)
 }
+
+// Usual is the usual value (the median) of each metric over the last
+// Policy.Window runs (oldest first), by metric key.
+func Usual(runs []Run, p Policy) map[string]float64 {
+	p.defaults()
+	if len(runs) > p.Window {
+		runs = runs[len(runs)-p.Window:]
+	}
+	out := map[string]float64{}
+	for _, m := range Metrics {
+		out[m.Key] = medianOf(runs, m.Get)
+	}
+	return out
+}

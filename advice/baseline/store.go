@@ -322,3 +322,40 @@ func (s *Store) Jobs() ([]Job, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, err
 }
+
+// Forget removes a job's runs: all of them when appIDs is empty, else the
+// runs of those application IDs (every attempt). It returns how many runs
+// were removed.
+func (s *Store) Forget(name string, appIDs ...string) (int, error) {
+	removed := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		jobs := tx.Bucket(jobsBucket)
+		job := jobs.Bucket([]byte(name))
+		if job == nil {
+			return nil
+		}
+		if len(appIDs) == 0 {
+			removed = job.Stats().KeyN
+			return jobs.DeleteBucket([]byte(name))
+		}
+		want := map[string]bool{}
+		for _, id := range appIDs {
+			want[id] = true
+		}
+		var stale [][]byte
+		c := job.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if app, _, ok := splitKey(k); ok && want[app] {
+				stale = append(stale, bytes.Clone(k))
+			}
+		}
+		for _, k := range stale {
+			if err := job.Delete(k); err != nil {
+				return err
+			}
+		}
+		removed = len(stale)
+		return nil
+	})
+	return removed, err
+}

@@ -67,6 +67,6 @@ Exit codes: 0 ok, 1 a finding reached --fail-on, 2 usage error,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	root.AddCommand(newSummaryCmd(s), newAnalyzeCmd(s), newReviewCmd(s), newDiffCmd(s), newDetectorsCmd(s), newExplainCmd(s))
+	root.AddCommand(newSummaryCmd(s), newAnalyzeCmd(s), newReviewCmd(s), newDiffCmd(s), newBaselineCmd(s), newDetectorsCmd(s), newExplainCmd(s))
 	return root
 }

@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"time"
+
+	json "github.com/goccy/go-json"
+	"github.com/spf13/cobra"
+
+	"github.com/sparkdiag/sparkdiag/advice/baseline"
+	"github.com/sparkdiag/sparkdiag/advice/units"
+)
+
+func newBaselineCmd(s *Streams) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "baseline",
+		Short: "Look into and tidy the baseline store that 'review --baseline' keeps",
+		Long: `The baseline store (a single file written by 'sparkdiag review --baseline FILE')
+keeps the key figures of every run of each recurring job, keyed by application
+name. These commands list its jobs, show a job's runs with its usual values, and
+forget a job or some of its runs (a run that should not count as usual, say a
+backfill).`,
+		Example: `  sparkdiag baseline jobs baseline.db
+  sparkdiag baseline show baseline.db daily_orders_etl
+  sparkdiag baseline forget baseline.db daily_orders_etl application_1700000000000_0042`,
+	}
+	var format string
+	c.PersistentFlags().StringVarP(&format, "format", "f", "text", "output format: text or json")
+	openRO := func(path string) (*baseline.Store, error) {
+		st, err := baseline.Open(path, baseline.Options{ReadOnly: true})
+		if err != nil {
+			return nil, noInputErrorf("%v", err)
+		}
+		return st, nil
+	}
+	checkFormat := func() error {
+		if format != "text" && format != "json" {
+			return usageErrorf("--format %q: want text or json", format)
+		}
+		return nil
+	}
+	jobs := &cobra.Command{
+		Use:   "jobs STORE",
+		Short: "List the jobs of the store, with their number of runs and their first and last run",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if err := checkFormat(); err != nil {
+				return err
+			}
+			st, err := openRO(args[0])
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			js, err := st.Jobs()
+			if err != nil {
+				return &exitError{code: ExitInternal, msg: err.Error()}
+			}
+			w := bufio.NewWriter(s.Out)
+			defer w.Flush()
+			if format == "json" {
+				if js == nil {
+					js = []baseline.Job{}
+				}
+				return writeJSON(w, js)
+			}
+			if len(js) == 0 {
+				fmt.Fprintln(w, "The store holds no job yet.")
+				return nil
+			}
+			t := newTable("JOB", "RUNS", "FIRST RUN", "LAST RUN").alignRight(1)
+			for _, j := range js {
+				t.add(j.Name, fmt.Sprint(j.Runs), when(j.First), when(j.Last))
+			}
+			return t.render(w, s)
+		},
+	}
+	show := &cobra.Command{
+		Use:   "show STORE JOB",
+		Short: "Show a job's recorded runs, oldest first, and its usual values (the medians of the last runs)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(_ *cobra.Command, args []string) error {
+			if err := checkFormat(); err != nil {
+				return err
+			}
+			st, err := openRO(args[0])
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			runs, err := st.Runs(args[1])
+			if err != nil {
+				return &exitError{code: ExitInternal, msg: err.Error()}
+			}
+			if len(runs) == 0 {
+				return noInputErrorf("%s: no job named %q (see 'sparkdiag baseline jobs %s')", args[0], args[1], args[0])
+			}
+			w := bufio.NewWriter(s.Out)
+			defer w.Flush()
+			usual := baseline.Usual(runs, baseline.DefaultPolicy())
+			if format == "json" {
+				return writeJSON(w, struct {
+					Name  string             `json:"name"`
+					Usual map[string]float64 `json:"usual"`
+					Runs  []baseline.Run     `json:"runs"`
+				}{args[1], usual, runs})
+			}
+			fmt.Fprintf(w, "%s: %s\n\n", args[1], plural(len(runs), "run"))
+			t := newTable("RUN", "STARTED (UTC)", "DURATION", "TASK TIME", "INPUT", "OUTPUT", "SHUFFLE", "SPILL", "TASKS", "FAILED", "FINDINGS").alignRight(2, 3, 4, 5, 6, 7, 8, 9, 10)
+			for _, r := range runs {
+				findings := fmt.Sprint(r.Findings)
+				if r.Worst != "" {
+					findings += " (" + r.Worst + ")"
+				}
+				t.add(r.AppID, when(r.Start), units.Millis(r.DurationMs), units.Millis(r.TaskTimeMs), units.Bytes(r.InputBytes),
+					units.Bytes(r.OutputBytes), units.Bytes(r.ShuffleReadBytes+r.ShuffleWriteBytes),
+					units.Bytes(r.MemoryBytesSpilled+r.DiskBytesSpilled), fmt.Sprint(r.Tasks), fmt.Sprint(r.FailedTasks), findings)
+			}
+			v := func(k string) string { return baseline.FormatValue(k, usual[k]) }
+			t.add("usual (median)", "", v("duration"), v("taskTime"), v("input"), v("output"), v("shuffle"), v("spill"), v("tasks"), v("failedTasks"), "")
+			return t.render(w, s)
+		},
+	}
+	forget := &cobra.Command{
+		Use:   "forget STORE JOB [APP_ID...]",
+		Short: "Remove a job from the store, or only the runs of these application IDs",
+		Args:  cobra.MinimumNArgs(2),
+		RunE: func(_ *cobra.Command, args []string) error {
+			st, err := baseline.Open(args[0], baseline.Options{})
+			if err != nil {
+				return noInputErrorf("%v", err)
+			}
+			defer st.Close()
+			n, err := st.Forget(args[1], args[2:]...)
+			if err != nil {
+				return &exitError{code: ExitInternal, msg: err.Error()}
+			}
+			if n == 0 {
+				return noInputErrorf("%s: nothing to forget for job %q", args[0], args[1])
+			}
+			fmt.Fprintf(s.Out, "forgot %s of %s\n", plural(n, "run"), args[1])
+			return nil
+		},
+	}
+	c.AddCommand(jobs, show, forget)
+	return c
+}
+
+func when(ms int64) string {
+	if ms <= 0 {
+		return "-"
+	}
+	return time.UnixMilli(ms).UTC().Format("2006-01-02 15:04")
+}
+
+func plural(n int, w string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, w)
+	}
+	return fmt.Sprintf("%d %ss", n, w)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
