@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -259,4 +260,29 @@ func TestListBadAnswers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzDecodeList feeds arbitrary answers to the list decoder: it must
+// return applications or an error, never panic.
+func FuzzDecodeList(f *testing.F) {
+	f.Add([]byte(`[{"id":"app-1","name":"x","attempts":[{"attemptId":"1","startTime":"2024-01-01T00:00:00.000GMT","endTime":"1969-12-31T23:59:59.999GMT","lastUpdated":"","duration":0,"sparkUser":"u","completed":false,"appSparkVersion":"3.5.0","startTimeEpoch":1704067200000,"endTimeEpoch":-1,"lastUpdatedEpoch":0}]}]`))
+	f.Add([]byte(`[{"id":"a","attempts":[{"startTime":"2015-02-03T16:42:59.720GMT","duration":1.5e3}]}]`))
+	f.Add([]byte("\xef\xbb\xbf [ ]"))
+	f.Add([]byte(`<html>login</html>`))
+	f.Add([]byte(`[{"id":1}]`))
+	u, _ := url.Parse("http://hs.example/api/v1/applications")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		apps, err := decodeList(u, &http.Response{Header: http.Header{}}, bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		for _, a := range apps {
+			_ = a.Completed()
+			for _, at := range a.Attempts {
+				if at.Completed && at.EndTime.IsZero() && at.EndTimeEpoch > 0 {
+					t.Errorf("completed attempt with an end epoch but no end time: %+v", at)
+				}
+			}
+		}
+	})
 }
