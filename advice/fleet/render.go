@@ -9,6 +9,7 @@ import (
 
 	json "github.com/goccy/go-json"
 
+	"github.com/sparkdiag/sparkdiag/advice"
 	"github.com/sparkdiag/sparkdiag/advice/baseline"
 	"github.com/sparkdiag/sparkdiag/advice/render"
 	"github.com/sparkdiag/sparkdiag/advice/units"
@@ -34,13 +35,13 @@ type Summary struct {
 	Apps          int    `json:"apps"`
 	Unreadable    int    `json:"unreadable"`
 	// OutsideWindow counts applications left out by --since/--until.
-	OutsideWindow int          `json:"outsideWindow"`
-	Counts        any          `json:"counts"`
-	SavingsMs     int64        `json:"wallClockSavingsMs"`
-	CoreHours     float64      `json:"coreHours"`
-	Drifting      int          `json:"drifting"`
-	TopFindings   []TopFinding `json:"topFindings"`
-	Applications  []*Record    `json:"applications"`
+	OutsideWindow int           `json:"outsideWindow"`
+	Counts        advice.Counts `json:"counts"`
+	SavingsMs     int64         `json:"wallClockSavingsMs"`
+	CoreHours     float64       `json:"coreHours"`
+	Drifting      int           `json:"drifting"`
+	TopFindings   []TopFinding  `json:"topFindings"`
+	Applications  []*Record     `json:"applications"`
 }
 
 // WriteJSON writes the whole review as one JSON document.
