@@ -118,6 +118,11 @@ type Baseline struct {
 	Verdict string `json:"verdict,omitempty"`
 	// History is the baseline runs, oldest first, then this run.
 	History []Run `json:"history"`
+	// Reference is the latest baseline run that looks usual (every figure
+	// within 25 % of its median or within its noise floor),
+	// to compare the run with ('sparkdiag diff'); nil when the run does
+	// not drift or no baseline run is usual enough.
+	Reference *Run `json:"reference,omitempty"`
 }
 
 // Compare checks run against history (earlier runs of the same job,
@@ -146,7 +151,38 @@ func Compare(run *Run, history []Run, p Policy) *Baseline {
 		}
 	}
 	b.Verdict = verdict(b, run)
+	if len(b.Drift) > 0 {
+		b.Reference = reference(history, b.Median)
+	}
 	return b
+}
+
+// reference picks the latest run whose every figure is close to the usual
+// one: within 25 % of the median, or within the metric's noise floor
+// (so spill or failures the usual runs do not have rule a run out).
+func reference(history []Run, med map[string]float64) *Run {
+	usual := func(r *Run) bool {
+		for _, m := range Metrics {
+			v, md := m.Get(r), med[m.Key]
+			if m.Key == "failedTasks" {
+				if v > md {
+					return false
+				}
+				continue
+			}
+			if math.Abs(v-md) > math.Max(m.Floor, 0.25*md) {
+				return false
+			}
+		}
+		return true
+	}
+	for i := len(history) - 1; i >= 0; i-- {
+		if r := &history[i]; usual(r) {
+			ref := *r
+			return &ref
+		}
+	}
+	return nil
 }
 
 func check(m Metric, v, med, spread float64, p Policy) (Drift, bool) {
@@ -184,9 +220,6 @@ func check(m Metric, v, med, spread float64, p Policy) (Drift, bool) {
 	return d, true
 }
 
-// verdict explains a duration or task-time rise by the input's growth
-// (question bank Q4: linear slowdown is data growth; a slowdown faster
-// than the data is a join explosion, skew or spill).
 func verdict(b *Baseline, run *Run) string {
 	var slow *Drift
 	for i := range b.Drift {

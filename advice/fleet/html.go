@@ -32,6 +32,7 @@ var reviewTmpl = template.Must(template.New("review").Funcs(template.FuncMap{
 	"sum":       func(a, b int64) int64 { return a + b },
 	"last":      func(i int, h []baseline.Run) bool { return i == len(h)-1 },
 	"utc":       func(ms int64) string { return startedAt(ms) },
+	"diffCmd":   DiffCommand,
 }).Parse(reviewTemplate))
 
 type reviewView struct {

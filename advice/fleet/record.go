@@ -54,8 +54,24 @@ type Record struct {
 	// Baseline compares the run with its job's earlier runs, when a
 	// baseline store is in use.
 	Baseline *baseline.Baseline `json:"baseline,omitempty"`
+	// Diff compares a drifting run with its baseline's reference run,
+	// when the review was asked to (--diff-drift) and both logs could be
+	// read again.
+	Diff *DriftDiff `json:"diff,omitempty"`
 
 	worst detectors.Severity
+}
+
+// DriftDiff is the summary of 'sparkdiag diff REFERENCE RUN' for a
+// drifting run.
+type DriftDiff struct {
+	// Base is the reference run's log and application ID.
+	Base      string `json:"base"`
+	BaseAppID string `json:"baseAppId"`
+	// Headline, Class and Causes are the diff's (docs/diff.md).
+	Headline string   `json:"headline"`
+	Class    string   `json:"class"`
+	Causes   []string `json:"causes"`
 }
 
 // AppInfo identifies the application.

@@ -221,6 +221,12 @@ func WriteText(w io.Writer, res *Result, o TextOptions) error {
 		if r.Baseline.Verdict != "" {
 			fmt.Fprintf(bw, "  %s\n", r.Baseline.Verdict)
 		}
+		if r.Diff != nil {
+			fmt.Fprintf(bw, "  against the usual run %s: %s\n", r.Diff.BaseAppID, r.Diff.Headline)
+		}
+		if cmd := DiffCommand(r); cmd != "" {
+			fmt.Fprintf(bw, "  why: %s\n", cmd)
+		}
 		if err := historyTable(r).Render(bw, o.Terminal, o.Width); err != nil {
 			return err
 		}
@@ -346,6 +352,12 @@ func WriteMarkdown(w io.Writer, res *Result, o TextOptions) error {
 		if r.Baseline.Verdict != "" {
 			fmt.Fprintf(bw, "- %s\n", mdEscape(r.Baseline.Verdict))
 		}
+		if r.Diff != nil {
+			fmt.Fprintf(bw, "- against the usual run %s: %s\n", mdEscape(r.Diff.BaseAppID), mdEscape(r.Diff.Headline))
+		}
+		if cmd := DiffCommand(r); cmd != "" {
+			fmt.Fprintf(bw, "- why: `%s`\n", strings.ReplaceAll(cmd, "`", "'"))
+		}
 		fmt.Fprintln(bw)
 		mdTable(bw, historyTable(r))
 	}
@@ -385,4 +397,31 @@ func mdRow(cells []string) []string {
 func mdEscape(s string) string {
 	r := strings.NewReplacer("\\", "\\\\", "|", "\\|", "<", "&lt;", ">", "&gt;", "*", "\\*", "_", "\\_", "`", "\\`", "[", "\\[", "]", "\\]")
 	return r.Replace(s)
+}
+
+// DiffCommand is the command that compares a drifting run with its
+// baseline's reference run, "" when there is none or a log is not local.
+func DiffCommand(r *Record) string {
+	if r.Baseline == nil || r.Baseline.Reference == nil || r.Baseline.Reference.Source == "" || r.Source == "" {
+		return ""
+	}
+	if strings.Contains(r.Source, "://") || strings.Contains(r.Baseline.Reference.Source, "://") {
+		return ""
+	}
+	return "sparkdiag diff " + shellQuote(r.Baseline.Reference.Source) + " " + shellQuote(r.Source)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("/._-+,:=@%", c)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

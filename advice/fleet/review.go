@@ -98,6 +98,9 @@ type Options struct {
 	Record bool
 	Keep   int
 	Policy baseline.Policy
+	// DiffDrift compares each drifting run with its baseline's reference
+	// run (advice/diff), when both logs are local and still readable.
+	DiffDrift bool
 	// Progress is called after each item with the number done and the
 	// total (from the caller's goroutine-safe point of view: calls are
 	// serialised).
@@ -204,6 +207,9 @@ feed:
 	if o.Store != nil {
 		if err := applyBaselines(res.Records, &o); err != nil {
 			return nil, err
+		}
+		if o.DiffDrift {
+			diffDrifting(ctx, res.Records, &o)
 		}
 	}
 	finish(res)

@@ -60,7 +60,7 @@ func schemaReview(t *testing.T) (jsonl, doc []byte) {
 	}
 	defer st.Close()
 	items := Resolve([]string{testlogs.Testdata("spark", "logs", "3.5.9"), recurring, broken})
-	res, err := Review(context.Background(), items, Options{Detectors: all.Detectors, Store: st, Record: true})
+	res, err := Review(context.Background(), items, Options{Detectors: all.Detectors, Store: st, Record: true, DiffDrift: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestReviewSchema(t *testing.T) {
 	sv := loadReviewSchema(t)
 	jsonl, doc := schemaReview(t)
 	lines := strings.Split(strings.TrimSuffix(string(jsonl), "\n"), "\n")
-	var ok, unreadable, withBaseline, drifting, fromZero int
+	var ok, unreadable, withBaseline, drifting, fromZero, diffed int
 	for i, line := range lines {
 		rec := decodeJSON(t, "line", []byte(line))
 		for _, e := range sv.Validate(rec) {
@@ -120,6 +120,9 @@ func TestReviewSchema(t *testing.T) {
 			withBaseline++
 			if ds, _ := b["drift"].([]any); len(ds) > 0 {
 				drifting++
+				if rec["diff"] != nil {
+					diffed++
+				}
 				for _, d := range ds {
 					if d.(map[string]any)["fromZero"] == true {
 						fromZero++
@@ -129,6 +132,9 @@ func TestReviewSchema(t *testing.T) {
 		}
 	}
 	// The review must exercise what the schema describes.
+	if diffed < 3 {
+		t.Errorf("%d drifting records carry a diff (--diff-drift), want at least 3", diffed)
+	}
 	if ok < 50 || unreadable != 1 || withBaseline < 14 || drifting < 3 {
 		t.Errorf("%d lines: %d ok, %d unreadable, %d with a baseline, %d drifting; want >= 50 ok, 1 unreadable, >= 14 with a baseline, >= 3 drifting",
 			len(lines), ok, unreadable, withBaseline, drifting)

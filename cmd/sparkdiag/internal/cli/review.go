@@ -34,6 +34,7 @@ type reviewOptions struct {
 
 	baselinePath string
 	noRecord     bool
+	diffDrift    bool
 	keep         int
 	policy       baseline.Policy
 
@@ -59,8 +60,9 @@ input, output, shuffle, spill, tasks, failed tasks) are recorded in a local
 store (one file, no server), keyed by application name, and each run is
 compared with the usual runs of its job: a figure that drifts (by default
 +50 % above the median of the last 10 runs and 3 robust deviations away)
-is flagged, with the job's history. Incomplete runs are compared but never
-recorded.
+is flagged, with the job's history and the 'sparkdiag diff' command that
+compares it with a usual run (--diff-drift runs that comparison). Incomplete
+runs are compared but never recorded.
 
 --format jsonl writes one JSON object per application (docs/review.md), for
 warehouses and dashboards; html is one self-contained page with the history
@@ -104,6 +106,7 @@ and deleted.`,
 	f.StringVar(&o.det.configFile, "config", "", "JSON file with enable, disable and params (see 'sparkdiag analyze --help')")
 	f.StringVar(&o.baselinePath, "baseline", "", "baseline store FILE (created when missing): compare each run with its job's usual runs, and record it")
 	f.BoolVar(&o.noRecord, "no-record", false, "with --baseline: compare only, do not record the runs")
+	f.BoolVar(&o.diffDrift, "diff-drift", false, "with --baseline: compare each drifting run with a usual run of its job (as 'sparkdiag diff' does) when both logs are local")
 	f.IntVar(&o.keep, "keep", 100, "with --baseline: runs kept per job (the newest)")
 	f.IntVar(&o.policy.Window, "baseline-window", 10, "with --baseline: how many of the job's latest runs make its baseline")
 	f.IntVar(&o.policy.MinRuns, "baseline-min-runs", 3, "with --baseline: fewest earlier runs needed to judge drift")
@@ -222,6 +225,7 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 	opts := fleet.Options{
 		Workers: o.workers, Read: o.read.options(s), Detectors: cfg.Select(all.Detectors), Config: cfg,
 		Tool: tool(), Since: since, Until: until, Record: !o.noRecord, Keep: o.keep, Policy: o.policy,
+		DiffDrift: o.diffDrift,
 	}
 	if o.baselinePath != "" {
 		st, err := baseline.Open(o.baselinePath, baseline.Options{ReadOnly: o.noRecord})

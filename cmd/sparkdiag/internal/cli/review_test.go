@@ -449,6 +449,35 @@ func TestReviewBaselineFlagsRegressions(t *testing.T) {
 			t.Errorf("%s: worst %s but exit %d", l.File, sev, code)
 		}
 	}
+	// --diff-drift compares each drifting night with the last usual one
+	// (night 8) and classifies the change as diff does.
+	class := map[string]string{"growth": "proportional", "explosion": "join-explosion", "skew": "skew",
+		"spill": "spill", "tasks": "config", "failures": "failures"}
+	for _, l := range series {
+		if l.Regression == "none" {
+			continue
+		}
+		out, errs, _ := run(t, nil, "review", "--baseline", db, "--no-record", "--diff-drift", "-f", "jsonl", filepath.Join(dir, l.File))
+		recs := readJSONL(t, out)
+		if len(recs) != 1 {
+			t.Fatalf("%s: %s", l.File, errs)
+		}
+		r := &recs[0]
+		if len(driftOf(r)) == 0 {
+			continue // nothing drifts (skew): no diff
+		}
+		if r.Baseline.Reference == nil || r.Baseline.Reference.AppID != series[7].AppID {
+			t.Errorf("%s: reference run %+v, want night 8 (%s)", l.File, r.Baseline.Reference, series[7].AppID)
+		}
+		if r.Diff == nil || r.Diff.Class != class[l.Regression] || r.Diff.Headline == "" {
+			t.Errorf("%s (%s): diff %+v, want class %s", l.File, l.Regression, r.Diff, class[l.Regression])
+		}
+	}
+	text, _, _ := run(t, nil, "review", "--baseline", db, "--no-record", "--diff-drift", filepath.Join(dir, "day10_explosion.zstd"))
+	if !strings.Contains(text, "why: sparkdiag diff "+filepath.Join(dir, "day08_normal.zstd")) || !strings.Contains(text, "against the usual run "+series[7].AppID) {
+		t.Errorf("text report lacks the diff of the drifting night:\n%s", text)
+	}
+
 	// Nothing was recorded by --no-record.
 	out, _, _ := run(t, nil, "review", "--baseline", db, "--no-record", "-f", "jsonl", filepath.Join(dir, series[len(series)-1].File))
 	if recs := readJSONL(t, out); recs[0].Baseline.Runs != 8 {
@@ -456,7 +485,7 @@ func TestReviewBaselineFlagsRegressions(t *testing.T) {
 	}
 
 	// The text report shows the drift and the job's history.
-	text, _, _ := run(t, nil, "review", "--baseline", db, "--no-record", filepath.Join(dir, "day10_explosion.zstd"))
+	text, _, _ = run(t, nil, "review", "--baseline", db, "--no-record", filepath.Join(dir, "day10_explosion.zstd"))
 	for _, s := range []string{"Drift: daily_orders_etl", "usual (median)", "duration", "output"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("text report lacks %q:\n%s", s, text)
