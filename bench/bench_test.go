@@ -10,6 +10,7 @@ package bench
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"sync"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/sparkdiag/sparkdiag/advice/fleet"
 	"github.com/sparkdiag/sparkdiag/bench/loggen"
 	"github.com/sparkdiag/sparkdiag/detectors"
 	"github.com/sparkdiag/sparkdiag/detectors/all"
@@ -142,4 +144,33 @@ type countWriter struct{ n int64 }
 func (w *countWriter) Write(p []byte) (int, error) {
 	w.n += int64(len(p))
 	return len(p), nil
+}
+
+// BenchmarkReview reviews the 74 logs of the real-Spark corpus (both
+// versions, every codec and layout) with the default workers: the nightly
+// review's throughput on many small applications. Bytes are the logs' raw
+// (compressed) sizes.
+func BenchmarkReview(b *testing.B) {
+	dirs := []string{testlogs.Testdata("spark", "logs", "3.5.9"), testlogs.Testdata("spark", "logs", "4.3.0")}
+	var raw int64
+	for _, it := range fleet.Resolve(dirs) {
+		for _, p := range it.Log.Parts {
+			raw += p.Size
+		}
+	}
+	b.SetBytes(raw)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := fleet.Review(context.Background(), fleet.Resolve(dirs), fleet.Options{Detectors: all.Detectors})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Apps != 74 {
+			b.Fatalf("%d applications reviewed, want 74", res.Apps)
+		}
+		if i == 0 {
+			b.ReportMetric(float64(res.Apps), "apps")
+		}
+	}
 }
