@@ -2,7 +2,10 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"fmt"
+	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 
@@ -19,6 +22,7 @@ type diffOptions struct {
 	compact        bool
 	failOnSlowdown string
 	failOn         string
+	hs             hsFlags
 }
 
 func newDiffCmd(s *Streams) *cobra.Command {
@@ -64,7 +68,11 @@ worse finding reaches --fail-on; 2 usage error; 3 a log could not be read.`,
 
   # in a nightly pipeline: fail when the job got 1.5 times slower, or when
   # a new or worse finding is an error
-  sparkdiag diff --fail-on-slowdown 1.5 --fail-on error last_good.zstd tonight.zstd`,
+  sparkdiag diff --fail-on-slowdown 1.5 --fail-on error last_good.zstd tonight.zstd
+
+  # two runs known to a History Server, by application ID
+  sparkdiag diff --history-server http://spark-history:18080 \
+      application_1700000000000_0041 application_1700000000000_0042`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 2 {
 				return usageErrorf("diff takes two logs, BASE and NEW (got %d)\nRun 'sparkdiag diff --help' for usage.", len(args))
@@ -80,6 +88,8 @@ worse finding reaches --fail-on; 2 usage error; 3 a log could not be read.`,
 	c.Flags().BoolVar(&o.compact, "compact", false, "JSON on one line")
 	c.Flags().StringVar(&o.failOnSlowdown, "fail-on-slowdown", "", "exit 1 when NEW's duration is more than RATIO times BASE's (e.g. 1.5)")
 	c.Flags().StringVar(&o.failOn, "fail-on", "", "exit 1 when a new or worse finding has at least this severity: info, warning or error")
+	c.Flags().StringVar(&o.hs.url, "history-server", "", "BASE and NEW are application IDs (APP_ID or APP_ID/ATTEMPT) on this History Server (http://host:18080): their logs are downloaded, compared and deleted")
+	o.hs.registerConn(c)
 	return c
 }
 
@@ -104,6 +114,31 @@ func runDiff(o *diffOptions, args []string, s *Streams) error {
 			return usageErrorf("--fail-on: %v", err)
 		}
 		failOn = sev
+	}
+	if o.hs.url != "" {
+		c, err := o.hs.client()
+		if err != nil {
+			return err
+		}
+		dir, err := os.MkdirTemp(o.hs.tempDir, "sparkdiag-hs-")
+		if err != nil {
+			return usageErrorf("--hs-download-dir: %v", err)
+		}
+		defer os.RemoveAll(dir)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		args = append([]string(nil), args...)
+		for i, spec := range args {
+			p, err := o.hs.fetch(ctx, c, spec, dir)
+			if err != nil {
+				var ee *exitError
+				if asExit(err, &ee) {
+					ee.msg = fmt.Sprintf("%s: %s", label(i), ee.msg)
+				}
+				return err
+			}
+			args[i] = p
+		}
 	}
 	if args[0] == "-" && args[1] == "-" {
 		return usageErrorf("BASE and NEW cannot both be standard input")

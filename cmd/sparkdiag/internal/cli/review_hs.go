@@ -32,6 +32,12 @@ func (f *hsFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.url, "history-server", "", "list applications through this History Server's REST API (http://host:18080) and review their logs")
 	fl.StringVar(&f.status, "hs-status", "completed", "with --history-server: completed, running or all")
 	fl.IntVar(&f.limit, "hs-limit", 0, "with --history-server: at most this many applications, the most recent (0: no limit)")
+	f.registerConn(c)
+}
+
+// registerConn registers the flags of the connection to the server.
+func (f *hsFlags) registerConn(c *cobra.Command) {
+	fl := c.Flags()
 	fl.DurationVar(&f.timeout, "hs-timeout", historyserver.DefaultTimeout, "with --history-server: time allowed to connect and get response headers, per request")
 	fl.DurationVar(&f.idleTimeout, "hs-idle-timeout", historyserver.DefaultIdleTimeout, "with --history-server: abort a download that makes no progress for this long")
 	fl.IntVar(&f.retries, "hs-retries", historyserver.DefaultRetries, "with --history-server: retries of a failed request (network errors, 429, 5xx), with backoff")
@@ -133,4 +139,18 @@ func inRange(t, since, until time.Time) bool {
 		return false
 	}
 	return until.IsZero() || t.Before(until)
+}
+
+// fetch downloads the log of one application attempt, given as
+// "APP_ID" or "APP_ID/ATTEMPT", into dir and returns the archive's path.
+func (f *hsFlags) fetch(ctx context.Context, c *historyserver.Client, spec, dir string) (string, error) {
+	app, attempt, _ := strings.Cut(spec, "/")
+	if app == "" {
+		return "", usageErrorf("%q: want APP_ID or APP_ID/ATTEMPT", spec)
+	}
+	p, err := c.Download(ctx, app, attempt, dir)
+	if err != nil {
+		return "", noInputErrorf("%v", err)
+	}
+	return p, nil
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	json "github.com/goccy/go-json"
+
 	"github.com/sparkdiag/sparkdiag/eventlog/historyserver"
 	"github.com/sparkdiag/sparkdiag/eventlog/historyserver/hstest"
 	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
@@ -110,6 +112,34 @@ func TestReviewHistoryServer(t *testing.T) {
 	slices.Sort(names)
 	if want := []string{"join_spill", "partitions_too_many"}; !slices.Equal(names, want) {
 		t.Errorf("--since %s reviewed %v, want %v", since, names, want)
+	}
+
+	// diff by application ID: both logs downloaded, compared, deleted.
+	dl2 := t.TempDir()
+	out, errs, code = run(t, nil, "diff", "--history-server", url, "--hs-download-dir", dl2, "-f", "json",
+		"local-1795476364189", "local-1795476321943")
+	if code != ExitOK {
+		t.Fatalf("diff --history-server: exit %d: %s", code, errs)
+	}
+	var d struct {
+		Base, New struct {
+			AppID string `json:"appId"`
+			Name  string `json:"name"`
+		}
+		Headline string `json:"headline"`
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Base.Name != "healthy" || d.New.Name != "skew_agg" || d.Headline == "" {
+		t.Errorf("diff of the server's applications: base %+v, new %+v, headline %q", d.Base, d.New, d.Headline)
+	}
+	if left, _ := os.ReadDir(dl2); len(left) != 0 {
+		t.Errorf("diff left %d entries in %s", len(left), dl2)
+	}
+	_, errs, code = run(t, nil, "diff", "--history-server", url, "--hs-retries", "0", "local-1795476364189", "no-such-app")
+	if code != ExitNoInput || !strings.Contains(errs, "NEW") || !strings.Contains(errs, "not found") {
+		t.Errorf("diff with a missing application: exit %d, %s", code, errs)
 	}
 
 	// A server that is not there: exit 3 with the reason.
