@@ -209,29 +209,102 @@ func (s *CappedString) UnmarshalJSON(b []byte) error {
 		*s = ""
 		return nil
 	}
-	raw := b
-	truncated := false
-	if len(raw) > MaxCapped+2 {
-		raw = raw[:MaxCapped]
-		// Do not cut an escape sequence in half.
-		for i := len(raw) - 1; i > len(raw)-8 && i > 0; i-- {
-			if raw[i] == '\\' {
-				raw = raw[:i]
-				break
-			}
-		}
-		raw = append(append([]byte{}, raw...), '"')
-		truncated = true
+	if len(b) <= MaxCapped+2 {
+		*s = CappedString(unquote(b))
+		return nil
 	}
+	*s = CappedString(head(b, MaxCapped) + "…")
+	return nil
+}
+
+// EndsString is a CappedString that keeps both ends of a huge string: its
+// first and last MaxCapped/2 bytes or so (the last from a line start),
+// joined by a line "…". Failure messages need both: a JVM exception says
+// what failed on its first line, a Python traceback on its last.
+type EndsString string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *EndsString) UnmarshalJSON(b []byte) error {
+	if len(b) < 2 || b[0] != '"' {
+		*s = ""
+		return nil
+	}
+	if len(b) <= MaxCapped+2 {
+		*s = EndsString(unquote(b))
+		return nil
+	}
+	out := head(b, MaxCapped/2)
+	if t := tail(b, MaxCapped/2); t != "" {
+		out += "\n…\n" + t
+	} else {
+		out += "…"
+	}
+	*s = EndsString(out)
+	return nil
+}
+
+// unquote decodes a JSON string; one that does not decode is kept as its
+// raw bytes.
+func unquote(raw []byte) string {
 	var out string
 	if err := json.Unmarshal(raw, &out); err != nil {
 		out = string(bytes.Trim(raw, "\""))
 	}
-	if truncated {
-		out += "…"
+	return out
+}
+
+// head decodes about the first n bytes of the JSON string b (quotes
+// included), without cutting an escape sequence in half.
+func head(b []byte, n int) string {
+	raw := b[:n]
+	for i := len(raw) - 1; i > len(raw)-8 && i > 0; i-- {
+		if raw[i] != '\\' {
+			continue
+		}
+		// The last backslash: it starts an escape unless it ends an even
+		// run (an escaped backslash, complete).
+		run := 1
+		for j := i - 1; j > 0 && raw[j] == '\\'; j-- {
+			run++
+		}
+		if run%2 == 1 {
+			raw = raw[:i]
+		}
+		break
 	}
-	*s = CappedString(out)
-	return nil
+	return unquote(append(append([]byte{}, raw...), '"'))
+}
+
+// tail decodes the end of the JSON string b from the first line that starts
+// in its last n bytes, or returns "" when no line does.
+func tail(b []byte, n int) string {
+	end := len(b) - 1 // the closing quote
+	i := max(end-n, 1)
+	// b[i] is escaped when an odd run of backslashes precedes it.
+	run := 0
+	for j := i - 1; j > 0 && b[j] == '\\'; j-- {
+		run++
+	}
+	if run%2 == 1 {
+		i++
+	}
+	for i < end-1 {
+		if b[i] != '\\' {
+			i++
+			continue
+		}
+		if b[i+1] == 'n' {
+			raw := make([]byte, 0, end-i)
+			raw = append(append(append(raw, '"'), b[i+2:end]...), '"')
+			return unquote(raw)
+		}
+		if b[i+1] == 'u' {
+			i += 6
+		} else {
+			i += 2
+		}
+	}
+	return ""
 }
 
 // ---- Core events (JsonProtocol field names) ----
@@ -362,20 +435,33 @@ type TaskStart struct {
 	TaskInfo  TaskInfo `json:"Task Info"`
 }
 
+// TaskEndReason is why a task ended. Besides Reason, the fields are those of
+// one kind of end: ExceptionFailure (ClassName, Description), FetchFailed
+// (BlockManager, ShuffleID, MapID, MapIndex, ReduceID, Message),
+// ExecutorLostFailure (ExecutorID, ExitCausedApp, LossReason), TaskKilled
+// (KillReason). The stack traces are not decoded.
 type TaskEndReason struct {
-	Reason        string       `json:"Reason"`
-	ClassName     string       `json:"Class Name"`
-	Description   CappedString `json:"Description"`
-	KillReason    CappedString `json:"Kill Reason"`
-	Message       CappedString `json:"Message"`
-	LossReason    CappedString `json:"Loss Reason"`
-	ExecutorID    string       `json:"Executor ID"`
-	ExitCausedApp *bool        `json:"Exit Caused By App"`
-	ShuffleID     *int         `json:"Shuffle ID"`
-	BlockManager  *struct {
-		ExecutorID string `json:"Executor ID"`
-		Host       string `json:"Host"`
-	} `json:"Block Manager Address"`
+	Reason    string `json:"Reason"`
+	ClassName string `json:"Class Name"`
+	// Description is the exception's message: for a PySpark error the
+	// Python traceback, whose last lines name the error, so both of its
+	// ends are kept.
+	Description EndsString   `json:"Description"`
+	KillReason  CappedString `json:"Kill Reason"`
+	// Message is a FetchFailed's exception with its stack trace.
+	Message    CappedString `json:"Message"`
+	LossReason CappedString `json:"Loss Reason"`
+	ExecutorID string       `json:"Executor ID"`
+	// ExitCausedApp is "Exit Caused By App" (Spark 1.6+): whether the
+	// executor's exit was caused by the application's tasks.
+	ExitCausedApp *bool `json:"Exit Caused By App"`
+	ShuffleID     *Int  `json:"Shuffle ID"`
+	MapID         *Int  `json:"Map ID"`
+	// MapIndex is logged since Spark 3.0; -1 (like MapID) when the map
+	// output's location was missing.
+	MapIndex     *Int            `json:"Map Index"`
+	ReduceID     *Int            `json:"Reduce ID"`
+	BlockManager *BlockManagerID `json:"Block Manager Address"`
 }
 
 type ShuffleReadMetrics struct {

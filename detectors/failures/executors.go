@@ -34,7 +34,12 @@ and task end reasons:
 - **executor or host lost**: heartbeat timeouts, lost workers and nodes, disassociated RPC clients, spot
   reclaims: check the node, prefer decommissioning, keep shuffle files with an external shuffle service;
 - **exited because of a task**: the executor's own code made it exit (exit code, "caused by one of the
-  running tasks"): read the executor's stderr (the finding gives its log URL when the log has it).`,
+  running tasks"): read the executor's stderr (the finding gives its log URL when the log has it).
+
+The task ends' "Exit Caused By App" (Spark 1.6+) completes the picture: true when Spark counted the exit
+as the application's (its failures count toward ` + "`spark.task.maxFailures`" + `), false when the cluster
+manager took the executor away (preemption, a lost node): such a loss is reported as "executor or host
+lost" and the advice says that the code needs no fix.`,
 		Thresholds: `Any lost executor with lost work is reported: a lost executor always costs its running tasks
 and its shuffle output. spark-rapids-tools' health check lists every removed executor; we leave out
 the normal releases of dynamic allocation, which it does not, so that elastic applications stay quiet
@@ -73,6 +78,8 @@ type loss struct {
 	resubmitted int
 	resubMs     int64
 	stages      map[int]bool
+	// exits counts the lost attempts by "Exit Caused By App".
+	exits exitFlags
 }
 
 func kindOf(text string) lossKind {
@@ -116,6 +123,7 @@ func runExecutors(p *detectors.Pass) {
 				l.lostTasks++
 				l.lostMs += detectors.AttemptTime(t)
 				l.stages[st.ID] = true
+				l.exits.add(detailOf(st, t.Reason), 1)
 				if l.reason == "" {
 					l.reason = strings.TrimPrefix(t.Reason, "ExecutorLostFailure: ")
 				}
@@ -169,6 +177,10 @@ func runExecutors(p *detectors.Pass) {
 			continue
 		}
 		l.kind = kindOf(l.reason)
+		if l.exits.notByApp > 0 && l.exits.byApp == 0 && (l.kind == lossTask || l.kind == lossOther) {
+			// Spark was told the loss was not the application's doing.
+			l.kind = lossHost
+		}
 		kept = append(kept, l)
 	}
 	if len(kept) == 0 {
@@ -210,6 +222,7 @@ func reportLoss(p *detectors.Pass, k lossKind, ls []*loss) {
 	})
 	var tasks, resub int
 	var lostMs, resubMs int64
+	var exits exitFlags
 	stages := map[int]bool{}
 	var ids []string
 	for _, l := range ls {
@@ -217,6 +230,8 @@ func reportLoss(p *detectors.Pass, k lossKind, ls []*loss) {
 		resub += l.resubmitted
 		lostMs += l.lostMs
 		resubMs += l.resubMs
+		exits.byApp += l.exits.byApp
+		exits.notByApp += l.exits.notByApp
 		for s := range l.stages {
 			stages[s] = true
 		}
@@ -250,6 +265,11 @@ func reportLoss(p *detectors.Pass, k lossKind, ls []*loss) {
 	}
 	f.Impact.WallClockShare = detectors.ShareOf(f.Impact.WallClockMs, detectors.AppDuration(a))
 	f.Impact.SavingsMs = min(f.Impact.WallClockMs, maxLost(ls))
+	if exits.byApp+exits.notByApp > 0 {
+		f.Evidence = append(f.Evidence,
+			detectors.Ev("lost attempts Spark blamed on the application (exit caused by app)", float64(exits.byApp), "count"),
+			detectors.Ev("lost attempts not blamed on the application", float64(exits.notByApp), "count"))
+	}
 	if float64(recomputed) > p.Param("errorShare")*float64(detectors.AppDuration(a)) {
 		f.Severity = detectors.Error
 	}
@@ -272,8 +292,8 @@ func reportLoss(p *detectors.Pass, k lossKind, ls []*loss) {
 	if len(stageList) > 0 {
 		where = " in stage(s) " + intList(stageList, 8)
 	}
-	f.Message = fmt.Sprintf("%s lost (%s: %q): %d running task attempt(s) and %d finished map task(s) had to run again%s, %s of task time",
-		who, lossNames[k], reason, tasks, resub, where, units.Millis(recomputed))
+	f.Message = fmt.Sprintf("%s lost (%s: %q%s): %d running task attempt(s) and %d finished map task(s) had to run again%s, %s of task time",
+		who, lossNames[k], reason, exits.note(), tasks, resub, where, units.Millis(recomputed))
 	if tasks == 0 && resub == 0 {
 		// No work lost: capacity was. Executors that die soon after they
 		// start without running a task are a crash loop.
@@ -302,6 +322,7 @@ func reportLoss(p *detectors.Pass, k lossKind, ls []*loss) {
 		}
 	}
 	f.Advice = lossAdvice(a, k, top)
+	f.Advice.Explanation += exits.sentence()
 	p.Report(f)
 }
 

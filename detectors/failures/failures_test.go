@@ -45,12 +45,25 @@ func TestDetectors(t *testing.T) {
 		stage    int      // the first finding's stage, when ≥ 0
 	}{
 		// Must fire.
-		{"retried UDF failures", corpus("task_retries.zstd"), TaskFailures, 1, "warning", []string{"3 failed task attempt(s)", "PythonException", "every failed task succeeded on a retry"}, -1},
+		{"retried UDF failures", corpus("task_retries.zstd"), TaskFailures, 1, "warning", []string{"3 failed task attempt(s)",
+			"PythonException ×3 — RuntimeError: lookup service timeout (partition 3)", "every failed task succeeded on a retry"}, -1},
+		{"retried JVM failures", testlogs.Testdata("recurring", "logs", "day14_failure.zstd"), TaskFailures, 1, "warning",
+			[]string{"RuntimeException ×3 — rates service timeout (partition 3"}, 6},
 		{"aborted stage", corpus("stage_failure.zstd"), TaskFailures, 1, "error", []string{"failed 4 time(s)", "ValueError: corrupt record"}, -1},
 		{"failed job at 95%", corpus("stage_failure.zstd"), StageFailures, 1, "error", []string{"19 of 20 tasks (95.0%)", "ValueError: corrupt record"}, -1},
 		{"lost executor: task failures", corpus("executor_loss.zstd"), TaskFailures, 1, "", []string{"ExecutorLostFailure", "FetchFailed"}, -1},
-		{"lost executor: fetch failures", corpus("executor_loss.zstd"), FetchFailures, 1, "", []string{"shuffle fetch failure", "lost at the time", "ran again"}, -1},
-		{"lost executor", corpus("executor_loss.zstd"), ExecutorLoss, 1, "", []string{"code 137"}, -1},
+		{"lost executor: fetch failures", corpus("executor_loss.zstd"), FetchFailures, 1, "", []string{"shuffle fetch failure",
+			"the map output was on executor 0 (127.0.0.1), lost at the time (\"Command exited with code 137\")", "ran again"}, -1},
+		{"lost executor", corpus("executor_loss.zstd"), ExecutorLoss, 1, "", []string{"code 137", "exit caused by the application"}, -1},
+		{"lost executor (Spark 4): fetch source", testlogs.Testdata("spark", "logs", "4.3.0", "executor_loss.zstd"), TaskFailures, 1, "",
+			[]string{"FetchFailed ×2 — from executor 0 (127.0.0.1)"}, 5},
+		{"preempted executor", local("preempted_yarn.json"), ExecutorLoss, 1, "error", []string{"executor 3 lost (executor or host lost",
+			"was preempted.\"; not caused by the application)"}, 1},
+		{"preempted executor: task failures", local("preempted_yarn.json"), TaskFailures, 1, "", []string{"executor lost: ExecutorLostFailure",
+			"FetchFailed ×2 — from executor 2 (node2)"}, 1},
+		{"fetch failures from a live executor", local("preempted_yarn.json"), FetchFailures, 1, "", []string{
+			"fetches from executor 2 (node2) failed although it was not lost"}, 1},
+		{"preempted executor: the job survived", local("preempted_yarn.json"), StageFailures, 0, "", nil, -1},
 		{"OOM retried", local("oom_yarn.json"), TaskFailures, 2, "warning", []string{"out of memory: OutOfMemoryError ×2"}, 0},
 		{"YARN container kill, idle release ignored", local("oom_yarn.json"), ExecutorLoss, 1, "warning", []string{"executor 2 lost", "container killed for memory"}, -1},
 		// Must stay quiet.
@@ -92,6 +105,125 @@ func TestDetectors(t *testing.T) {
 				t.Errorf("no advice: %+v", f.Advice)
 			}
 		})
+	}
+}
+
+// TestFailureDetails checks what the failure details add to the findings'
+// evidence and advice.
+func TestFailureDetails(t *testing.T) {
+	explains := func(f detectors.Finding, parts ...string) {
+		t.Helper()
+		for _, p := range parts {
+			if !strings.Contains(f.Advice.Explanation, p) {
+				t.Errorf("%s: advice %q lacks %q", f.DetectorID, f.Advice.Explanation, p)
+			}
+		}
+	}
+	hasEvidence := func(f detectors.Finding, name string, want float64) {
+		t.Helper()
+		if v, ok := evidence(f, name); !ok || v != want {
+			var names []string
+			for _, e := range f.Evidence {
+				names = append(names, e.Name)
+			}
+			t.Errorf("%s: evidence %q = %v (present %v), want %v; have %q", f.DetectorID, name, v, ok, want, names)
+		}
+	}
+	// A deterministic Python error: named once in the message, in the
+	// evidence and in the advice.
+	fs := run(t, corpus("stage_failure.zstd"), TaskFailures)
+	if len(fs) != 1 {
+		t.Fatalf("FAIL001: %d findings", len(fs))
+	}
+	if n := strings.Count(fs[0].Message, "ValueError: corrupt record 194999"); n != 1 {
+		t.Errorf("FAIL001 names the error %d times: %q", n, fs[0].Message)
+	}
+	hasEvidence(fs[0], "failed attempts: PythonException (first: ValueError: corrupt record 194999)", 4)
+	explains(fs[0], "threw (ValueError: corrupt record 194999) on the same task on every attempt")
+	fs = run(t, corpus("stage_failure.zstd"), StageFailures)
+	if len(fs) != 1 {
+		t.Fatalf("FAIL002: %d findings", len(fs))
+	}
+	hasEvidence(fs[0], "failed task attempts: PythonException (first: ValueError: corrupt record 194999)", 4)
+
+	// Fetch failures: counted by the executor they fetched from.
+	fs = run(t, corpus("executor_loss.zstd"), FetchFailures)
+	if len(fs) != 1 {
+		t.Fatalf("FAIL003: %d findings", len(fs))
+	}
+	hasEvidence(fs[0], "fetch failures from executor 0 (127.0.0.1)", 1)
+	hasEvidence(fs[0], "fetch failures of map output with no location", 2)
+	explains(fs[0], "When that executor goes")
+	fs = run(t, local("preempted_yarn.json"), FetchFailures)
+	if len(fs) != 1 {
+		t.Fatalf("FAIL003: %d findings", len(fs))
+	}
+	hasEvidence(fs[0], "fetch failures from executor 2 (node2)", 2)
+	explains(fs[0], "The executors serving the shuffle blocks were not lost")
+	if len(fs[0].Advice.Changes) == 0 || fs[0].Advice.Changes[0].Key != "spark.shuffle.io.maxRetries" {
+		t.Errorf("FAIL003 changes %+v, want more fetch retries", fs[0].Advice.Changes)
+	}
+
+	// "Exit Caused By App": an application exit against an infrastructure
+	// loss.
+	fs = run(t, corpus("executor_loss.zstd"), ExecutorLoss)
+	if len(fs) != 1 {
+		t.Fatalf("EXEC001: %d findings", len(fs))
+	}
+	hasEvidence(fs[0], "lost attempts Spark blamed on the application (exit caused by app)", 1)
+	explains(fs[0], "Spark recorded the exit as caused by the application", "count toward spark.task.maxFailures")
+	fs = run(t, local("preempted_yarn.json"), ExecutorLoss)
+	if len(fs) != 1 {
+		t.Fatalf("EXEC001: %d findings", len(fs))
+	}
+	hasEvidence(fs[0], "lost attempts not blamed on the application", 1)
+	explains(fs[0], "not caused by the application", "infrastructure loss")
+	fs = run(t, local("preempted_yarn.json"), TaskFailures)
+	if len(fs) != 1 {
+		t.Fatalf("FAIL001: %d findings", len(fs))
+	}
+	explains(fs[0], "infrastructure loss", "not counted toward spark.task.maxFailures")
+	if !strings.Contains(strings.Join(fs[0].Advice.Questions, ","), "Q19") {
+		t.Errorf("FAIL001 questions %v", fs[0].Advice.Questions)
+	}
+}
+
+func TestFailureNotes(t *testing.T) {
+	a := &appmodel.Application{}
+	cases := []struct {
+		reason string
+		d      *appmodel.FailureDetail
+		want   string
+	}{
+		{"ExceptionFailure: java.lang.RuntimeException", nil, ""},
+		{"ExceptionFailure: java.lang.RuntimeException", &appmodel.FailureDetail{Message: "boom"}, "boom"},
+		{"ExceptionFailure: java.lang.RuntimeException", &appmodel.FailureDetail{Message: strings.Repeat("é", 200)}, strings.Repeat("é", 80) + "…"},
+		{"ExecutorLostFailure: Command exited with code 137", &appmodel.FailureDetail{Message: "Command exited with code 137"}, ""},
+		{"FetchFailed", &appmodel.FailureDetail{Fetch: &appmodel.FetchFailure{NoLocation: 3}}, "the map output had no location"},
+		{"FetchFailed", &appmodel.FailureDetail{Fetch: &appmodel.FetchFailure{ExecutorID: "7", Host: "h7", Sources: map[string]int{"7": 2}}}, "from executor 7 (h7)"},
+		{"FetchFailed", &appmodel.FailureDetail{Fetch: &appmodel.FetchFailure{ExecutorID: "7", Host: "h7",
+			Sources: map[string]int{"7": 2, "8": 5, "9": 1}, NoLocation: 1}}, "5 from executor 8, 2 from executor 7 (h7), … 1 more executors, 1 with no map output location"},
+	}
+	for _, c := range cases {
+		if got := errorNote(a, c.reason, c.d); got != c.want {
+			t.Errorf("errorNote(%q, %+v) = %q, want %q", c.reason, c.d, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		x    exitFlags
+		note string
+	}{
+		{exitFlags{}, ""},
+		{exitFlags{byApp: 2}, "; exit caused by the application"},
+		{exitFlags{notByApp: 1}, "; not caused by the application"},
+		{exitFlags{byApp: 1, notByApp: 2}, "; 1 of 3 exits caused by the application"},
+	} {
+		if got := c.x.note(); got != c.note {
+			t.Errorf("%+v note %q, want %q", c.x, got, c.note)
+		}
+		if (c.x.sentence() == "") != (c.note == "") {
+			t.Errorf("%+v sentence %q", c.x, c.x.sentence())
+		}
 	}
 }
 

@@ -25,9 +25,12 @@ resubmitted tasks) and runs the reduce stage again as a new attempt. For every s
 failures the finding counts the failed fetches, the stage attempts that followed, and the task time
 of the recomputed map and reduce work.
 
-It also says why the output was lost when the log tells: an executor removed while the stage ran (its
-shuffle files went with it because no external shuffle service kept them), or no executor loss at all
-(a network or disk problem on the serving side). The advice follows: keep shuffle files beyond the
+It also says why the output was lost when the log tells. The ` + "`FetchFailed`" + ` ends name the executor
+each fetch failed from: the finding counts the failures per executor and says whether that executor was
+lost (removed or named by an ` + "`ExecutorLostFailure`" + `: its shuffle files went with it because no
+external shuffle service kept them) or still running (a network or disk problem on the serving side).
+Without that (map output with no location at all), an executor removed while the stage ran explains it.
+The advice follows: keep shuffle files beyond the
 executor's life (` + "`spark.shuffle.service.enabled`" + ` on YARN and standalone, decommissioning with shuffle block
 migration on Kubernetes), and give fetches more patience (` + "`spark.shuffle.io.maxRetries`" + `,
 ` + "`spark.shuffle.io.retryWait`" + `) when no executor was lost.`,
@@ -163,6 +166,7 @@ func reportFetch(p *detectors.Pass, sts []*appmodel.Stage) {
 		what = strings.Join(retried, ", ") + " ran again"
 	}
 	why := "no executor was lost: a network, disk or shuffle-server problem"
+	executorLost := len(lost) > 0
 	if len(lost) > 0 {
 		var ids []string
 		for _, e := range lost {
@@ -170,13 +174,79 @@ func reportFetch(p *detectors.Pass, sts []*appmodel.Stage) {
 		}
 		why = fmt.Sprintf("the map output was on executor %s, lost at the time", strings.Join(ids, ", "))
 	}
+	// The task ends name the executors the fetches failed from: say
+	// whether those were lost.
+	sources, noLocation := fetchSources(sts)
+	if len(sources) > 0 {
+		var gone, alive []string
+		goneWhy := ""
+		for i, src := range sources {
+			label := executorLabel(a, src.id, src.host)
+			f.Evidence = append(f.Evidence, detectors.Ev("fetch failures from "+label, float64(src.fetches), "count"))
+			if i >= 3 {
+				continue
+			}
+			if reason, ok := executorGone(a, src.id, to); ok {
+				gone = append(gone, label)
+				if goneWhy == "" && reason != "" {
+					goneWhy = fmt.Sprintf(" (%q)", clip(reason, 120))
+				}
+			} else {
+				alive = append(alive, label)
+			}
+		}
+		if len(sources) > 3 {
+			alive = append(alive, fmt.Sprintf("%d more", len(sources)-3))
+		}
+		var parts []string
+		if len(gone) > 0 {
+			parts = append(parts, fmt.Sprintf("the map output was on %s, lost at the time%s", strings.Join(gone, ", "), goneWhy))
+		}
+		if len(alive) > 0 {
+			it := "it was"
+			if len(alive) > 1 {
+				it = "they were"
+			}
+			parts = append(parts, fmt.Sprintf("fetches from %s failed although %s not lost: a network, disk or shuffle-server problem there",
+				strings.Join(alive, ", "), it))
+		}
+		why = strings.Join(parts, "; ")
+		executorLost = len(gone) > 0
+	}
+	if noLocation > 0 {
+		f.Evidence = append(f.Evidence, detectors.Ev("fetch failures of map output with no location", float64(noLocation), "count"))
+	}
 	f.Message = fmt.Sprintf("%d shuffle fetch failure(s) in stage %d (%s); %s; %s of task time recomputed",
 		fetches, first.ID, why, what, units.Millis(recomputed))
 	if jobDown {
 		f.Message += "; the job failed"
 	}
-	f.Advice = fetchAdvice(a, len(lost) > 0)
+	f.Advice = fetchAdvice(a, executorLost, len(sources) > 0)
 	p.Report(f)
+}
+
+// executorGone reports whether an executor was lost by time to (epoch ms,
+// 0 for any time): removed for a reason that is not a normal release, or
+// named by an ExecutorLostFailure. The reason is its removal or loss reason.
+func executorGone(a *appmodel.Application, id string, to int64) (string, bool) {
+	if e := a.Executor(id); e != nil && e.RemoveTime > 0 && !benignRemoval(e.RemoveReason) && (to == 0 || e.RemoveTime <= to) {
+		return e.RemoveReason, true
+	}
+	var first *appmodel.FailureDetail
+	for _, st := range a.Stages {
+		for _, d := range st.FailureDetails {
+			if d.LostExecutorID != id || to > 0 && d.FinishTime > to {
+				continue
+			}
+			if first == nil || d.FinishTime < first.FinishTime || d.FinishTime == first.FinishTime && d.Message < first.Message {
+				first = d
+			}
+		}
+	}
+	if first != nil {
+		return first.Message, true
+	}
+	return "", false
 }
 
 func retryWall(sts []*appmodel.Stage) int64 {
@@ -206,7 +276,10 @@ func isK8s(a *appmodel.Application) bool {
 	return strings.HasPrefix(a.SparkProps["spark.master"], "k8s://")
 }
 
-func fetchAdvice(a *appmodel.Application, executorLost bool) detectors.Advice {
+// fetchAdvice is the remedy of fetch failures; sourceKnown says whether the
+// task ends named the executors fetched from (executorLost then says
+// whether one of those was lost).
+func fetchAdvice(a *appmodel.Application, executorLost, sourceKnown bool) detectors.Advice {
 	adv := detectors.Advice{Questions: []string{"Q19", "Q21"}}
 	if executorLost {
 		adv.Explanation = "The shuffle files of a map task live with the executor that wrote them. When that executor goes, " +
@@ -226,7 +299,11 @@ func fetchAdvice(a *appmodel.Application, executorLost bool) detectors.Advice {
 		}
 		return adv
 	}
-	adv.Explanation = "No executor was lost, yet shuffle blocks could not be fetched: the serving side was overloaded, a disk failed, " +
+	lead := "No executor was lost, yet shuffle blocks could not be fetched"
+	if sourceKnown {
+		lead = "The executors serving the shuffle blocks were not lost, yet the blocks could not be fetched"
+	}
+	adv.Explanation = lead + ": the serving side was overloaded, a disk failed, " +
 		"or the network dropped connections. Spark gives up on a block after a few quick retries and then recomputes the whole map output. " +
 		"More patient fetches ride out short outages."
 	retries := detectors.PropInt(a, "spark.shuffle.io.maxRetries", 3)

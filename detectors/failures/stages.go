@@ -151,6 +151,10 @@ func reportJob(p *detectors.Pass, j *appmodel.Job, st *appmodel.Stage) {
 			detectors.Ev("tasks of the failed stage that had completed", float64(done), "count"),
 			detectors.Ev("tasks of the failed stage", float64(st.NumTasks), "count"),
 			detectors.Ev("failed task attempts in the stage", float64(st.NumFailedTasks), "count"))
+		f.Evidence = append(f.Evidence, reasonEvidence(a, st)...)
+		if ex == "" {
+			ex = mainError(a, st)
+		}
 	}
 	switch {
 	default:
@@ -186,6 +190,10 @@ func jobName(j *appmodel.Job) string {
 
 func jobAdvice(a *appmodel.Application, j *appmodel.Job, st *appmodel.Stage, reason string) detectors.Advice {
 	adv := detectors.Advice{Questions: []string{"Q20", "Q19"}}
+	var exits exitFlags
+	if st != nil {
+		exits = stageExits(st)
+	}
 	restart := " Then make the job restartable (Q20): write its output per partition or per batch with overwrite semantics, " +
 		"so that a rerun skips or replaces what was already written instead of starting over."
 	switch classify(reason) {
@@ -198,12 +206,12 @@ func jobAdvice(a *appmodel.Application, j *appmodel.Job, st *appmodel.Stage, rea
 			adv.Changes = append(adv.Changes, partitionChange(a, st)...)
 		}
 	case CauseContainerMemory:
-		adv.Explanation = "Executors were killed for exceeding their container's memory until the stage gave up." + restart
+		adv.Explanation = "Executors were killed for exceeding their container's memory until the stage gave up." + exits.sentence() + restart
 		adv.Changes = append(adv.Changes, overheadChange(a))
 	case CauseFetch:
 		adv.Explanation = "Reduce tasks kept failing to fetch shuffle output until Spark gave up on the stage (see FAIL003)." + restart
 	case CauseExecutorLost:
-		adv.Explanation = "Executors kept being lost while the stage ran (see EXEC001)." + restart
+		adv.Explanation = "Executors kept being lost while the stage ran (see EXEC001)." + exits.sentence() + restart
 	default:
 		adv.Explanation = "A task hit the same exception on every attempt (spark.task.maxFailures = " +
 			fmt.Sprint(detectors.MaxTaskFailures(a)) + "), so Spark aborted the stage and failed the job. " +
@@ -232,10 +240,15 @@ func reportRetriedStage(p *detectors.Pass, st *appmodel.Stage) {
 		},
 		Severity: detectors.Warning,
 	}
+	f.Evidence = append(f.Evidence, reasonEvidence(a, st)...)
+	ex := detectors.ExceptionSummary(st.FailureReason)
+	if ex == "" {
+		ex = mainError(a, st)
+	}
 	f.Message = fmt.Sprintf("%s failed and was run again: %s; %s of task time repeated", detectors.StageLabel(st),
-		detectors.ExceptionSummary(st.FailureReason), units.Millis(st.Totals[appmodel.RunTime]))
+		ex, units.Millis(st.Totals[appmodel.RunTime]))
 	f.Advice = detectors.Advice{Questions: []string{"Q19", "Q21"},
 		Explanation: "The stage attempt failed and Spark resubmitted the stage, recomputing its tasks from their lineage. " +
-			"The job survived, but the work of the failed attempt was done twice."}
+			"The job survived, but the work of the failed attempt was done twice." + stageExits(st).sentence()}
 	p.Report(f)
 }

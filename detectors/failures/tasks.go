@@ -36,7 +36,12 @@ ran again. The failures are sorted by cause, read from the task end reasons:
   on every attempt the error is deterministic (a bad record, a bug) and retries only repeat it; when
   the retry succeeded it was transient (a flaky dependency) and each retry re-ran the whole task.
 
-The finding names the stage, its call site and, for Python UDF failures, the Python operator.`,
+The finding names the stage, its call site and, for Python UDF failures, the Python operator. Each
+reason comes with what its first failed attempt said (the model's failure details): the error line of a
+Python traceback or the JVM exception's message, the executor a failed fetch fetched from. For executors
+lost under the tasks, Spark's "Exit Caused By App" tells an exit of the executor's own process (out of
+memory, a crash, System.exit: counted toward ` + "`spark.task.maxFailures`" + `) from an infrastructure loss
+(preemption, a lost node: not counted), and the advice says which.`,
 		Thresholds: `Any failed attempt is reported: the History Server paints failed task counts red, spark-advisor
 warns from the first failed task and the kubeflow History Server MCP server calls any failure a
 medium-priority bottleneck, and in the corpus no healthy run has one. The severity is an error when the
@@ -56,6 +61,43 @@ type causeStat struct {
 	attempts int
 	timeMs   int64
 	reasons  map[string]int
+	// notes holds, per short reason, what the model's failure details add
+	// to it (errorNote); exits the "Exit Caused By App" of lost attempts.
+	notes map[string]string
+	exits exitFlags
+}
+
+func newCauseStat(c Cause) *causeStat {
+	return &causeStat{cause: c, reasons: map[string]int{}, notes: map[string]string{}}
+}
+
+// add counts n failed attempts with a task end reason.
+func (cs *causeStat) add(a *appmodel.Application, st *appmodel.Stage, reason string, n int) {
+	cs.attempts += n
+	short := shortReason(reason)
+	cs.reasons[short] += n
+	d := detailOf(st, reason)
+	if _, ok := cs.notes[short]; !ok {
+		cs.notes[short] = errorNote(a, reason, d)
+	}
+	if strings.HasPrefix(reason, "ExecutorLostFailure") {
+		cs.exits.add(d, n)
+	}
+}
+
+// firstError is the exception message of the cause's most frequent
+// reason, or "".
+func (cs *causeStat) firstError() string {
+	best, bestN := "", 0
+	for r, n := range cs.reasons {
+		if cs.notes[r] != "" && (n > bestN || n == bestN && r < best) {
+			best, bestN = r, n
+		}
+	}
+	if best == "" || cs.cause != CauseException && cs.cause != CauseOOM {
+		return ""
+	}
+	return cs.notes[best]
 }
 
 type indexStat struct {
@@ -72,7 +114,7 @@ type stageFailures struct {
 	execs    map[string]int
 }
 
-func collectStage(st *appmodel.Stage) *stageFailures {
+func collectStage(a *appmodel.Application, st *appmodel.Stage) *stageFailures {
 	sf := &stageFailures{causes: map[Cause]*causeStat{}, indices: map[int]*indexStat{}, execs: map[string]int{}}
 	// Only the indices that failed are kept (not one entry per task): a
 	// second pass marks those that later succeeded.
@@ -93,12 +135,11 @@ func collectStage(st *appmodel.Stage) *stageFailures {
 			c := classify(t.Reason)
 			cs := sf.causes[c]
 			if cs == nil {
-				cs = &causeStat{cause: c, reasons: map[string]int{}}
+				cs = newCauseStat(c)
 				sf.causes[c] = cs
 			}
-			cs.attempts++
 			cs.timeMs += ms
-			cs.reasons[shortReason(t.Reason)]++
+			cs.add(a, st, t.Reason, 1)
 		}
 		return true
 	})
@@ -113,18 +154,23 @@ func collectStage(st *appmodel.Stage) *stageFailures {
 	// Logs without per-task records (or with failures the tasks do not
 	// show) still count failures per reason.
 	if sf.attempts == 0 && st.NumFailedTasks > 0 {
-		for r, n := range st.FailureReasons {
+		var rs []string
+		for r := range st.FailureReasons {
+			rs = append(rs, r)
+		}
+		sort.Strings(rs)
+		for _, r := range rs {
+			n := st.FailureReasons[r]
 			if r == "Resubmitted" {
 				continue
 			}
 			c := classify(r)
 			cs := sf.causes[c]
 			if cs == nil {
-				cs = &causeStat{cause: c, reasons: map[string]int{}}
+				cs = newCauseStat(c)
 				sf.causes[c] = cs
 			}
-			cs.attempts += n
-			cs.reasons[shortReason(r)] += n
+			cs.add(a, st, r, n)
 			sf.attempts += n
 		}
 	}
@@ -149,7 +195,9 @@ func (sf *stageFailures) sortedCauses() []*causeStat {
 	return cs
 }
 
-func topReasons(m map[string]int, n int) string {
+// topReasons lists the n most frequent reasons with their counts and
+// notes: "PythonException ×3 — ValueError: corrupt record 194999".
+func topReasons(m map[string]int, notes map[string]string, n int) string {
 	type kv struct {
 		k string
 		v int
@@ -170,7 +218,11 @@ func topReasons(m map[string]int, n int) string {
 			parts = append(parts, "…")
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s ×%d", x.k, x.v))
+		p := fmt.Sprintf("%s ×%d", x.k, x.v)
+		if note := notes[x.k]; note != "" {
+			p += " — " + note
+		}
+		parts = append(parts, p)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -182,7 +234,7 @@ func runTasks(p *detectors.Pass) {
 		if st.NumFailedTasks == 0 {
 			continue
 		}
-		sf := collectStage(st)
+		sf := collectStage(a, st)
 		if sf.attempts < int(p.Param("minFailedAttempts")) || sf.attempts == 0 {
 			continue
 		}
@@ -234,6 +286,30 @@ func reportStage(p *detectors.Pass, st *appmodel.Stage, sf *stageFailures, maxFa
 	for _, c := range causes {
 		f.Evidence = append(f.Evidence, detectors.Ev("failed attempts: "+c.cause.String(), float64(c.attempts), "count"))
 	}
+	// The messages of the failures, from the first attempt of each reason.
+	for _, c := range causes {
+		if c.cause == CauseFetch {
+			continue // FAIL003 says where the fetches failed
+		}
+		var rs []string
+		for r := range c.reasons {
+			if c.notes[r] != "" {
+				rs = append(rs, r)
+			}
+		}
+		sort.Slice(rs, func(i, j int) bool {
+			if c.reasons[rs[i]] != c.reasons[rs[j]] {
+				return c.reasons[rs[i]] > c.reasons[rs[j]]
+			}
+			return rs[i] < rs[j]
+		})
+		for i, r := range rs {
+			if i == 3 {
+				break
+			}
+			f.Evidence = append(f.Evidence, detectors.Ev(fmt.Sprintf("failed attempts: %s (first: %s)", r, c.notes[r]), float64(c.reasons[r]), "count"))
+		}
+	}
 	if op := pythonOperator(a, st); op != "" && main.cause == CauseException {
 		f.SQLOperator = op
 	}
@@ -243,11 +319,13 @@ func reportStage(p *detectors.Pass, st *appmodel.Stage, sf *stageFailures, maxFa
 
 	var breakdown []string
 	for _, c := range causes {
-		breakdown = append(breakdown, fmt.Sprintf("%s: %s", c.cause, topReasons(c.reasons, 3)))
+		breakdown = append(breakdown, fmt.Sprintf("%s: %s", c.cause, topReasons(c.reasons, c.notes, 3)))
 	}
 	detail := ""
 	if aborted {
-		if ex := detectors.ExceptionSummary(st.FailureReason); ex != "" {
+		// The stage's failure reason names the error, unless the
+		// breakdown already did.
+		if ex := detectors.ExceptionSummary(st.FailureReason); ex != "" && !strings.Contains(strings.Join(breakdown, "; "), ex) {
 			detail = " — " + ex
 		}
 	}
@@ -318,36 +396,41 @@ func taskAdvice(a *appmodel.Application, st *appmodel.Stage, main *causeStat, sf
 			adv.Explanation += " Exit code 137 means the process got SIGKILL: on YARN and Kubernetes almost always the memory limit (the " +
 				"kernel's OOM killer), though a manual kill or a reclaimed node ends the same way; the executor's log tells."
 		}
+		adv.Explanation += main.exits.sentence()
 		adv.Changes = append(adv.Changes, overheadChange(a))
 	case CauseExecutorLost:
 		adv.Explanation = "The executors running these tasks were lost (see EXEC001 for the executors and why). The tasks themselves did not fail; " +
-			"Spark re-ran them elsewhere, together with any shuffle output the lost executors held."
+			"Spark re-ran them elsewhere, together with any shuffle output the lost executors held." + main.exits.sentence()
 	case CauseFetch:
 		adv.Questions = []string{"Q19", "Q21"}
 		adv.Explanation = "Reduce tasks could not fetch map output (see FAIL003): the executor or node that stored it was lost or unreachable, " +
 			"so Spark re-ran the map tasks that produced it and then the reduce stage."
 	case CauseException:
+		threw := "threw"
+		if e := main.firstError(); e != "" {
+			threw = "threw (" + e + ")"
+		}
 		switch {
 		case exhausted > 0 || st.Status == appmodel.StageFailed && !isCancel(st.FailureReason):
-			adv.Explanation = fmt.Sprintf("The program's code threw on the same task on every attempt (%d allowed): a deterministic error "+
+			adv.Explanation = fmt.Sprintf("The program's code %s on the same task on every attempt (%d allowed): a deterministic error "+
 				"(a malformed record, a bug, a missing file). Retrying cannot succeed and each retry re-ran the whole task. Fix the code or "+
 				"the input: validate or skip bad records (catch the exception in the UDF and return null, read with mode PERMISSIVE), and "+
-				"write the output so that a rerun can resume (Q20).", maxFailures)
+				"write the output so that a rerun can resume (Q20).", threw, maxFailures)
 			adv.Snippet = `def safe_parse(x):
     try:
         return parse(x)
     except ValueError:
         return None  # count or log the bad record instead of failing the job`
 		case retried > 0:
-			adv.Explanation = fmt.Sprintf("The program's code threw, but the retry succeeded: a transient error (a timeout, a flaky service). "+
+			adv.Explanation = fmt.Sprintf("The program's code %s, but the retry succeeded: a transient error (a timeout, a flaky service). "+
 				"Each retry re-ran the whole task from its input. Retry the flaky call inside the code, with backoff, so that one "+
-				"failure does not cost a whole task; a task failed at most %d time(s) of the %d attempts allowed.", maxAttempts(sf), maxFailures)
+				"failure does not cost a whole task; a task failed at most %d time(s) of the %d attempts allowed.", threw, maxAttempts(sf), maxFailures)
 			if int64(maxAttempts(sf)) >= maxFailures-1 && maxFailures > 1 && detectors.ExecMemoryKey(a) == "spark.executor.memory" {
 				adv.Changes = append(adv.Changes, detectors.Change{Key: "spark.task.maxFailures", Current: detectors.Current(a, "spark.task.maxFailures"),
 					Suggested: fmt.Sprint(maxFailures + 4), Why: "the transient errors came within one attempt of failing the job"})
 			}
 		default:
-			adv.Explanation = "The program's code threw and the task was not retried successfully (the stage was cancelled or the application " +
+			adv.Explanation = "The program's code " + threw + " and the task was not retried successfully (the stage was cancelled or the application " +
 				"stopped). Fix the exception; the executor log of the failed attempt has its stack trace."
 		}
 	default:

@@ -1328,6 +1328,9 @@ func (b *Builder) onTaskEnd(r *taskRec) {
 	var reason string
 	if class != endSuccess {
 		reason = reasonOf(r.reason)
+		if class != endKilled {
+			b.noteFailure(st, reason, r)
+		}
 	}
 
 	// A task end without metrics counts as all zeros, and so does a metric
@@ -1378,7 +1381,7 @@ func (b *Builder) onTaskEnd(r *taskRec) {
 		default:
 			st.NumFailedTasks++
 			es.FailedTasks++
-			if len(st.FailureReasons) < 64 {
+			if len(st.FailureReasons) < maxFailureReasons {
 				if st.FailureReasons == nil {
 					st.FailureReasons = map[string]int{}
 				}

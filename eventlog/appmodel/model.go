@@ -267,6 +267,12 @@ type Stage struct {
 	// FailureReasons counts the end reasons of unsuccessful tasks
 	// ("ExceptionFailure: java.lang.OutOfMemoryError", "FetchFailed", ...).
 	FailureReasons map[string]int `json:"failureReasons,omitempty"`
+	// FailureDetails holds, per key of FailureReasons, the details of the
+	// first task attempt that ended with it (its message, executor, fetch
+	// source, ...). It may also hold reasons of task attempts that ended
+	// after the stage attempt completed, which FailureReasons does not
+	// count (the History Server's rule).
+	FailureDetails map[string]*FailureDetail `json:"failureDetails,omitempty"`
 	// KilledReasons counts the kill reasons of killed tasks.
 	KilledReasons map[string]int `json:"killedTasksSummary"`
 	// PeakExecutorMetrics are peaks over the stage's executors, when logged.
