@@ -535,3 +535,46 @@ func TestReviewWholeSeries(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewDocRecipe runs the nightly recipe of docs/review.md, as
+// written there, on the recurring series: the documented flags must exist
+// and do what the recipe says.
+func TestReviewDocRecipe(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join(testlogs.Root(), "docs", "review.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(doc)
+	i := strings.Index(s, "sparkdiag review --quiet")
+	if i < 0 {
+		t.Fatal("docs/review.md has no nightly recipe (sparkdiag review --quiet ...)")
+	}
+	end := strings.Index(s[i:], "\nstatus=")
+	cmd := strings.ReplaceAll(s[i:i+end], "\\\n", " ")
+	tmp := t.TempDir()
+	dir, _ := recurringSeries(t)
+	repl := strings.NewReplacer(`"$out/review-$day.jsonl"`, filepath.Join(tmp, "review.jsonl"),
+		`"$out/review-$day.md"`, filepath.Join(tmp, "review.md"),
+		"/var/lib/sparkdiag/baseline.db", filepath.Join(tmp, "baseline.db"),
+		"/var/log/spark-history", dir)
+	args := strings.Fields(repl.Replace(cmd))[1:]
+	for j, a := range args {
+		if a == "24h" { // the series ran on 2026-11-24: keep it inside the window
+			args[j] = "2026-11-01"
+		}
+		if strings.ContainsAny(a, "$\"") {
+			t.Fatalf("the recipe has an argument this test cannot substitute: %s", a)
+		}
+	}
+	_, errs, code := run(t, nil, args...)
+	if code != ExitFindings { // the series has error-level drift and findings
+		t.Fatalf("recipe %v: exit %d, want %d: %s", args, code, ExitFindings, errs)
+	}
+	b, err := os.ReadFile(filepath.Join(tmp, "review.jsonl"))
+	if err != nil || len(readJSONL(t, string(b))) != 14 {
+		t.Errorf("recipe's JSON Lines: %v", err)
+	}
+	if md, err := os.ReadFile(filepath.Join(tmp, "review.md")); err != nil || !strings.Contains(string(md), "## Drift") {
+		t.Errorf("recipe's Markdown lacks the drift: %v", err)
+	}
+}
