@@ -659,14 +659,28 @@ type StateOperatorProgress struct {
 	NumStateStoreInstance int64  `json:"numStateStoreInstances"`
 }
 
+// SourceProgress is one source of a progress report. The offsets are kept
+// raw: Spark writes them as JSON-encoded strings ("{\"topic\":{\"0\":12}}"),
+// the progress API and some tools as JSON objects, and latestOffset (3.1+)
+// may be null or absent; appmodel reads what it needs from them.
 type SourceProgress struct {
-	Description            string `json:"description"`
-	StartOffset            any    `json:"startOffset"`
-	EndOffset              any    `json:"endOffset"`
-	LatestOffset           any    `json:"latestOffset"`
-	NumInputRows           int64  `json:"numInputRows"`
-	InputRowsPerSecond     Float  `json:"inputRowsPerSecond"`
-	ProcessedRowsPerSecond Float  `json:"processedRowsPerSecond"`
+	Description            CappedString    `json:"description"`
+	StartOffset            json.RawMessage `json:"startOffset"`
+	EndOffset              json.RawMessage `json:"endOffset"`
+	LatestOffset           json.RawMessage `json:"latestOffset"`
+	NumInputRows           int64           `json:"numInputRows"`
+	InputRowsPerSecond     Float           `json:"inputRowsPerSecond"`
+	ProcessedRowsPerSecond Float           `json:"processedRowsPerSecond"`
+	Metrics                SourceMetrics   `json:"metrics"`
+}
+
+// SourceMetrics are the source metrics the model keeps: Kafka's (3.1+; the
+// values are strings such as "12.5") offsets behind the latest available
+// offset, over the partitions. Nil when absent.
+type SourceMetrics struct {
+	AvgOffsetsBehindLatest *Float `json:"avgOffsetsBehindLatest"`
+	MaxOffsetsBehindLatest *Float `json:"maxOffsetsBehindLatest"`
+	MinOffsetsBehindLatest *Float `json:"minOffsetsBehindLatest"`
 }
 
 type StreamingProgress struct {

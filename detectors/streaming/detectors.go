@@ -31,7 +31,16 @@ grow (the median of the second half at least 1.5 times that of the first).
 
 The finding gives the batch durations, the inferred interval and how it was inferred, the phase of the
 batch that took the time (addBatch: running the query; getBatch / latestOffset: reading the source;
-walCommit / commitOffsets: the checkpoint), and the interval the batches would need.`,
+walCommit / commitOffsets: the checkpoint), and the interval the batches would need.
+
+A query can also fall behind with batches that look fine: when a rate limit (maxOffsetsPerTrigger)
+caps each batch below what arrives, every batch is on time and the lag grows. Sources that report
+their offsets behind the latest available ones (Kafka: the latestOffset of a progress report, Spark
+3.1+, or the avg/maxOffsetsBehindLatest metrics) show it: the query is also reported when, over the
+last half of those batches (at least 5), the lag rose after 70% of them, ended at least 1.5 times
+where it started, and grew by more than a median batch of input. The finding gives the offsets behind
+at the end, their growth per batch and per hour, and, for capped batches, a limit above the arrival
+rate. Any finding of a run with such offsets carries the lag as evidence.`,
 		Thresholds: `Half of the batches over 1.2 times the trigger: a query that overruns now and then catches up;
 one that overruns most batches does not. The corpus check uses half of the batches over 1.5 times the
 trigger. At least 3 batches with data are needed: a query that falls behind makes ever longer
@@ -45,6 +54,9 @@ these metrics without judging them).`,
 		{Name: "slowFactor", Default: 1.2, Unit: "ratio", Doc: "a batch is slow when it takes longer than this times the trigger interval"},
 		{Name: "slowShare", Default: 0.5, Unit: "share", Doc: "share of slow batches that makes the query slow"},
 		{Name: "growth", Default: 1.5, Unit: "ratio", Doc: "second-half over first-half median batch duration that counts as growing (no interval known)"},
+		{Name: "minLagBatches", Default: 5, Unit: "count", Doc: "batches reporting their offsets behind the latest that the lag trend needs (the last half of them, at least this many)"},
+		{Name: "lagRiseShare", Default: 0.7, Unit: "share", Doc: "share of those batches after which the offsets behind the latest rose"},
+		{Name: "lagGrowth", Default: 1.5, Unit: "ratio", Doc: "offsets behind the latest at the last batch over the first of those batches"},
 	},
 	Run: runSlow,
 }
@@ -72,6 +84,7 @@ func runSlow(p *detectors.Pass) {
 		}
 		var slow int
 		var slowMs int64
+		slowRun := true
 		if tr.intervalMs > 0 {
 			for _, b := range bs {
 				if float64(b.BatchDuration) > p.Param("slowFactor")*float64(tr.intervalMs) {
@@ -79,15 +92,20 @@ func runSlow(p *detectors.Pass) {
 					slowMs += b.BatchDuration - tr.intervalMs
 				}
 			}
-			if float64(slow) < p.Param("slowShare")*float64(len(bs)) {
-				continue
-			}
+			slowRun = float64(slow) >= p.Param("slowShare")*float64(len(bs))
 		} else {
 			growing := float64(second) >= p.Param("growth")*float64(max(first, 1))
 			if tr.backToBack < len(bs)/2 || (!growing && float64(behind) < p.Param("slowShare")*float64(len(bs))) {
-				continue
+				slowRun = false
 			}
 			slow = len(bs)
+		}
+		lag, hasLag := trendOf(r, int(p.Param("minLagBatches")), p.Param("lagRiseShare"), p.Param("lagGrowth"))
+		if !slowRun {
+			if hasLag && lag.growing {
+				p.Report(lagFinding(p, r, bs, tr, lag, med))
+			}
+			continue
 		}
 		f := detectors.Finding{Subject: r.subject(),
 			Evidence: []detectors.Evidence{
@@ -102,6 +120,9 @@ func runSlow(p *detectors.Pass) {
 		phase, phaseMs := slowestPhase(bs)
 		if phase != "" {
 			f.Evidence = append(f.Evidence, detectors.Ev("time in "+phase, float64(phaseMs), "ms"))
+		}
+		if hasLag {
+			f.Evidence = append(f.Evidence, lag.evidence()...)
 		}
 		if n := findOp(a, r, "BatchEvalPython", "ArrowEvalPython"); n != nil {
 			f.SQLOperator = n.Name
@@ -240,6 +261,9 @@ func runOutpaces(p *detectors.Pass) {
 				detectors.EvT("median input / processing rate", medRatio, "ratio", ">", p.Param("ratio")),
 			},
 			Impact: r.impact(a, 0),
+		}
+		if lag, ok := trendOf(r, 5, 0, 0); ok {
+			f.Evidence = append(f.Evidence, lag.evidence()...)
 		}
 		op := findOp(a, r, "BatchEvalPython", "ArrowEvalPython")
 		if op != nil {
@@ -658,6 +682,18 @@ func runBacklog(p *detectors.Pass) {
 			},
 			Impact: detectors.Impact{WallClockMs: ms, WallClockShare: detectors.ShareOf(ms, detectors.AppDuration(a)),
 				TaskTimeMs: ms, TaskTimeShare: detectors.ShareOf(ms, detectors.AppDuration(a))},
+		}
+		// The offsets still behind the latest after the first backlog batch
+		// and at its end (Kafka): what the backlog left to read.
+		for _, pt := range r.lags() {
+			switch pt.batchID {
+			case bs[i0].BatchID:
+				f.Evidence = append(f.Evidence, detectors.Ev("offsets behind the latest after the first backlog batch", float64(pt.behind), "count"))
+			case bs[end].BatchID:
+				if end != i0 {
+					f.Evidence = append(f.Evidence, detectors.Ev("offsets behind the latest after the last backlog batch", float64(pt.behind), "count"))
+				}
+			}
 		}
 		restart := "started"
 		if r.prev != nil {

@@ -339,3 +339,95 @@ func watermarkInfo(a *appmodel.Application, r *queryRun) (col, delay string) {
 	}
 	return "", ""
 }
+
+// lagPoint is how far a batch ended behind the latest offsets of its
+// sources (the sum over the sources that say).
+type lagPoint struct {
+	batchID int64
+	start   int64 // epoch ms, 0 when unknown
+	behind  int64
+	rows    int64
+}
+
+// lags returns the batches of the run whose sources report how far they
+// were behind the latest offsets (Kafka: from the offsets or the
+// offsetsBehindLatest metrics), in batch order.
+func (r *queryRun) lags() []lagPoint {
+	var out []lagPoint
+	for _, b := range r.batches {
+		var n int64
+		ok := false
+		for i := range b.SourceProgress {
+			if v, has := b.SourceProgress[i].OffsetsBehind(); has {
+				n += v
+				ok = true
+			}
+		}
+		if ok {
+			out = append(out, lagPoint{batchID: b.BatchID, start: b.start, behind: n, rows: b.NumInputRows})
+		}
+	}
+	return out
+}
+
+// lagTrend is the lag over the last batches of a run: the last half of the
+// batches that report it.
+type lagTrend struct {
+	window      []lagPoint
+	first, last lagPoint
+	rose        int     // steps of the window in which the lag rose
+	perBatch    float64 // offsets added per batch over the window
+	perHour     float64 // offsets added per hour, 0 when the times are unknown
+	medRows     int64   // median input rows per batch of the window
+	growing     bool
+}
+
+// trendOf measures the lag of the run's last batches. The lag grows when,
+// over at least minPoints batches, it rose in riseShare of the steps, ended
+// at least growth times where it started, and grew by more than a median
+// batch of input.
+func trendOf(r *queryRun, minPoints int, riseShare, growth float64) (lagTrend, bool) {
+	pts := r.lags()
+	if len(pts) == 0 {
+		return lagTrend{}, false
+	}
+	n := max(len(pts)/2, minPoints)
+	if n > len(pts) {
+		n = len(pts)
+	}
+	t := lagTrend{window: pts[len(pts)-n:]}
+	t.first, t.last = t.window[0], t.window[len(t.window)-1]
+	var rows []int64
+	for i, p := range t.window {
+		rows = append(rows, p.rows)
+		if i > 0 && p.behind > t.window[i-1].behind {
+			t.rose++
+		}
+	}
+	t.medRows = medianInt(rows)
+	added := float64(t.last.behind - t.first.behind)
+	if steps := t.last.batchID - t.first.batchID; steps > 0 {
+		t.perBatch = added / float64(steps)
+	}
+	if t.first.start > 0 && t.last.start > t.first.start {
+		t.perHour = added / float64(t.last.start-t.first.start) * 3_600_000
+	}
+	t.growing = len(t.window) >= minPoints && len(t.window) >= 2 &&
+		float64(t.rose) >= riseShare*float64(len(t.window)-1) &&
+		float64(t.last.behind) >= growth*float64(max(t.first.behind, 1)) &&
+		t.last.behind-t.first.behind > max(t.medRows, 1)
+	return t, true
+}
+
+// evidence describes the lag.
+func (t lagTrend) evidence() []detectors.Evidence {
+	ev := []detectors.Evidence{
+		detectors.Ev("offsets behind the latest, last batch", float64(t.last.behind), "count"),
+		detectors.Ev(fmt.Sprintf("offsets behind the latest, %d batches earlier", t.last.batchID-t.first.batchID), float64(t.first.behind), "count"),
+		detectors.Ev("offsets behind the latest, added per batch", t.perBatch, "count"),
+	}
+	if t.perHour != 0 {
+		ev = append(ev, detectors.Ev("offsets behind the latest, added per hour", t.perHour, "count"))
+	}
+	return ev
+}

@@ -93,6 +93,7 @@ func TestMessages(t *testing.T) {
 		{"capped backlog", corpus("stream_backlog.zstd"), Backlog, []string{"restarted with a backlog", "ran at the input limit (", "before it caught up"}, ""},
 		{"uncapped Kafka backlog", local("kafka_backlog.json"), Backlog, []string{"first 1 batch(es) took 600,000 rows", "600x the steady 1,000"}, "3000"},
 		{"overrun trigger", local("overrun_trigger.json"), SlowBatches, []string{"7 of 10 batches took longer than the 2.0 s interval"}, `.trigger(processingTime="4 seconds")`},
+		{"growing Kafka lag", local("kafka_lag.json"), SlowBatches, []string{`"clicks_capped" falls behind its source although its batches look healthy`, "ended 70,000 offsets behind the latest, up from 40,000 6 batches earlier", "5,000 more per batch, 18,000,000 per hour"}, "23000"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -153,5 +154,45 @@ func TestInferTrigger(t *testing.T) {
 	tr = inferTrigger(mk([]int64{1000, 4000, 10000}, []int64{3000, 6000, 9000}))
 	if tr.intervalMs != 0 || tr.backToBack != 2 {
 		t.Errorf("back to back: %+v", tr)
+	}
+}
+
+// TestKafkaLag checks the lag trend of the hand-written Kafka log: the
+// capped query's lag grows by 5,000 offsets a batch, the steady one's does
+// not, and no other streaming detector fires on either.
+func TestKafkaLag(t *testing.T) {
+	app := load(t, local("kafka_lag.json"))
+	byName := map[string]*queryRun{}
+	for _, r := range runs(app) {
+		byName[r.q.Name] = r
+	}
+	capped, ok := trendOf(byName["clicks_capped"], 5, 0.7, 1.5)
+	if !ok || !capped.growing || capped.last.behind != 70_000 || capped.perBatch != 5000 || capped.perHour != 18_000_000 {
+		t.Errorf("capped: %+v", capped)
+	}
+	steady, ok := trendOf(byName["clicks_steady"], 5, 0.7, 1.5)
+	if !ok || steady.growing || steady.last.behind != 200 {
+		t.Errorf("steady: %+v", steady)
+	}
+	fs := detectors.Run(app, all, &detectors.Config{})
+	if len(fs) != 1 || fs[0].DetectorID != "STREAM001" || fs[0].Subject.Name != "clicks_capped" {
+		for _, f := range fs {
+			t.Errorf("finding %s %s: %s", f.DetectorID, f.Subject.Name, f.Message)
+		}
+	}
+}
+
+// TestKafkaLogWithoutLatest: the shared corpus' Kafka log (Spark
+// 3.1.0-SNAPSHOT) reports end offsets but no latest offset, so there is no
+// lag to judge and no streaming finding.
+func TestKafkaLogWithoutLatest(t *testing.T) {
+	app := load(t, filepath.Join(testlogs.Shared(t), "spark/sql/core/src/test/resources/spark-events/local-1596020211915"))
+	for _, r := range runs(app) {
+		if len(r.lags()) != 0 {
+			t.Errorf("lags %+v", r.lags())
+		}
+	}
+	for _, f := range detectors.Run(app, all, &detectors.Config{}) {
+		t.Errorf("finding %s: %s", f.DetectorID, f.Message)
 	}
 }

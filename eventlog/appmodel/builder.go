@@ -1667,25 +1667,29 @@ func (b *Builder) onProgress(p *eventlog.StreamingProgress) {
 		q.Name = *p.Name
 	}
 	bt := StreamingBatch{
-		BatchID:       p.BatchID,
-		Timestamp:     p.Timestamp,
-		BatchDuration: p.BatchDuration,
-		Durations:     p.DurationMs,
-		Watermark:     p.EventTime["watermark"],
-		EventTimeMin:  p.EventTime["min"],
-		EventTimeMax:  p.EventTime["max"],
-		NumOutputRows: p.Sink.NumOutputRows,
-		Sink:          p.Sink.Description,
-		Sources:       []string{},
+		BatchID:        p.BatchID,
+		Timestamp:      p.Timestamp,
+		BatchDuration:  p.BatchDuration,
+		Durations:      p.DurationMs,
+		Watermark:      p.EventTime["watermark"],
+		EventTimeMin:   p.EventTime["min"],
+		EventTimeMax:   p.EventTime["max"],
+		NumOutputRows:  p.Sink.NumOutputRows,
+		Sink:           p.Sink.Description,
+		Sources:        make([]string, 0, len(p.Sources)),
+		SourceProgress: make([]SourceProgress, 0, len(p.Sources)),
 	}
 	if bt.BatchDuration == 0 {
 		bt.BatchDuration = p.DurationMs["triggerExecution"]
 	}
 	for _, s := range p.Sources {
 		bt.NumInputRows += s.NumInputRows
-		bt.InputRowsPerSec += float64(s.InputRowsPerSecond)
-		bt.ProcessedRowsPerSec += float64(s.ProcessedRowsPerSecond)
-		bt.Sources = append(bt.Sources, s.Description)
+		// Spark writes "NaN" for the rate of a first batch.
+		bt.InputRowsPerSec += finite(&s.InputRowsPerSecond)
+		bt.ProcessedRowsPerSec += finite(&s.ProcessedRowsPerSecond)
+		sp := b.sourceProgress(&s)
+		bt.Sources = append(bt.Sources, sp.Description)
+		bt.SourceProgress = append(bt.SourceProgress, sp)
 	}
 	for _, so := range p.State {
 		bt.HasState = true

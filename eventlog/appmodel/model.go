@@ -524,5 +524,8 @@ type StreamingBatch struct {
 	HasState            bool             `json:"hasState"`
 	NumOutputRows       int64            `json:"numOutputRows"`
 	Sources             []string         `json:"sources"`
-	Sink                string           `json:"sink,omitempty"`
+	// SourceProgress holds, per source (in the order of Sources), its
+	// input rows and offsets in compact form.
+	SourceProgress []SourceProgress `json:"sourceProgress"`
+	Sink           string           `json:"sink,omitempty"`
 }
