@@ -222,14 +222,17 @@ func (s *StageStats) spill() int64 { return s.MemorySpilled + s.DiskSpilled }
 
 // StageDiff is one matched stage.
 type StageDiff struct {
-	// Key is the stage's identity: name, call site and occurrence
-	// ("collect at job.py:45 | Dataset.collectToPython(Dataset.scala:4146) #2").
+	// Key names the stage: name, call site and its occurrence among the
+	// stages that share them in NEW ("collect at job.py:45 |
+	// Dataset.collectToPython(Dataset.scala:4146) #2"). Pairs are made by
+	// aligning such groups on the stages' signatures (docs/diff.md), so
+	// the occurrence is a label, not what paired them.
 	Key        string `json:"key"`
 	Name       string `json:"name"`
 	CallSite   string `json:"callSite,omitempty"`
 	Occurrence int    `json:"occurrence"`
-	// MatchedBy is "exact" (name, call site and occurrence) or "name" (the
-	// call site differs).
+	// MatchedBy is "exact" (same name and call site) or "name" (the call
+	// site differs).
 	MatchedBy string     `json:"matchedBy"`
 	Base      StageStats `json:"base"`
 	New       StageStats `json:"new"`

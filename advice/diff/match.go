@@ -10,17 +10,19 @@ import (
 
 // How a pair was matched.
 const (
-	// MatchedExact: same name, same call site, same occurrence.
+	// MatchedExact: same name and call site; among several of them, paired
+	// by an alignment of their signatures (see groupMatcher).
 	MatchedExact = "exact"
-	// MatchedName: same name and occurrence among the stages (or jobs) left
-	// over by the exact pass; the call site differs (another Spark version
-	// reports another internal frame, a line moved in the code).
+	// MatchedName: same name, among the stages (or jobs) left over by the
+	// exact pass, paired likewise; the call site differs (another Spark
+	// version reports another internal frame, a line moved in the code).
 	MatchedName = "name"
 )
 
 // stageGroup is one logical stage: every attempt of one stage id, skipped
 // attempts left out.
 type stageGroup struct {
+	app      *appmodel.Application // the run it belongs to
 	id       int
 	attempts []*appmodel.Stage
 	name     string
@@ -54,7 +56,7 @@ func stageGroups(app *appmodel.Application) []*stageGroup {
 		}
 		g := byID[s.ID]
 		if g == nil {
-			g = &stageGroup{id: s.ID, name: s.Name, callSite: firstFrame(s.Details)}
+			g = &stageGroup{app: app, id: s.ID, name: s.Name, callSite: firstFrame(s.Details)}
 			byID[s.ID] = g
 			out = append(out, g)
 		}
@@ -116,12 +118,16 @@ type pairing struct {
 	bToPair map[int]int
 }
 
-// match pairs the items of two ordered lists: first the i-th item of each
-// exact key with the i-th of the same key on the other side, then, among
-// what is left, the i-th of each loose key with the i-th of the same loose
-// key. Pairs come in the order of list b (then a) so that the output
-// follows the new run.
-func match(na, nb int, exact, loose func(side, i int) string) pairing {
+// match pairs the items of two ordered lists: first the items of each
+// exact key with those of the same key on the other side, then, among what
+// is left, the items of each loose key likewise. Inside a key the items are
+// aligned by their signatures (see groupMatcher); with no signatures (g nil
+// or g.sig nil) the i-th is paired with the i-th. Pairs come in the order of
+// list b (then a) so that the output follows the new run.
+func match(na, nb int, exact, loose func(side, i int) string, g *groupMatcher) pairing {
+	if g == nil {
+		g = &groupMatcher{}
+	}
 	p := pairing{aToPair: map[int]int{}, bToPair: map[int]int{}}
 	usedA := make([]bool, na)
 	usedB := make([]bool, nb)
@@ -134,26 +140,34 @@ func match(na, nb int, exact, loose func(side, i int) string) pairing {
 		if key == nil {
 			return
 		}
-		queue := map[string][]int{}
+		// The groups of each key, in order of their first NEW item.
+		groupA := map[string][]int{}
 		for i := 0; i < na; i++ {
 			if !usedA[i] {
 				k := key(0, i)
-				queue[k] = append(queue[k], i)
+				groupA[k] = append(groupA[k], i)
 			}
 		}
+		groupB := map[string][]int{}
+		var keys []string
 		for j := 0; j < nb; j++ {
 			if usedB[j] {
 				continue
 			}
 			k := key(1, j)
-			q := queue[k]
-			if len(q) == 0 {
+			if _, ok := groupA[k]; !ok {
 				continue
 			}
-			i := q[0]
-			queue[k] = q[1:]
-			usedA[i], usedB[j] = true, true
-			prs = append(prs, pr{i, j, how})
+			if _, ok := groupB[k]; !ok {
+				keys = append(keys, k)
+			}
+			groupB[k] = append(groupB[k], j)
+		}
+		for _, k := range keys {
+			for _, q := range g.align(groupA[k], groupB[k]) {
+				usedA[q[0]], usedB[q[1]] = true, true
+				prs = append(prs, pr{q[0], q[1], how})
+			}
 		}
 	}
 	pass(exact, MatchedExact)
@@ -179,8 +193,39 @@ func match(na, nb int, exact, loose func(side, i int) string) pairing {
 }
 
 // matchStages pairs the logical stages of two runs by name and call site,
-// then by name alone.
+// then by name alone; inside a group, by the stages' signatures, the job
+// that ran them (when the jobs were paired) and their partitions.
 func matchStages(a, b []*stageGroup) pairing {
+	var appA, appB *appmodel.Application
+	if len(a) > 0 {
+		appA = a[0].app
+	}
+	if len(b) > 0 {
+		appB = b[0].app
+	}
+	sa, sb := stageSigs(appA, a), stageSigs(appB, b)
+	// The jobs' pairing, by job id.
+	jobPair := map[int]int{}
+	if appA != nil && appB != nil {
+		ja, jb := jobsInOrder(appA), jobsInOrder(appB)
+		for _, pr := range matchJobs(ja, jb).pairs {
+			jobPair[ja[pr[0]].ID] = jb[pr[1]].ID
+		}
+	}
+	sigs := [2][]stageSig{sa, sb}
+	g := &groupMatcher{
+		sig:   func(side, i int) string { return sigs[side][i].text },
+		score: func(i, j int) int { return stageScore(&sa[i], &sb[j]) },
+		bonus: func(i, j int) int {
+			s := taskBonus(sa[i].tasks, sb[j].tasks)
+			if sa[i].job >= 0 {
+				if nj, ok := jobPair[sa[i].job]; ok && nj == sb[j].job {
+					s += 3
+				}
+			}
+			return s
+		},
+	}
 	return match(len(a), len(b),
 		func(side, i int) string {
 			if side == 0 {
@@ -193,7 +238,7 @@ func matchStages(a, b []*stageGroup) pairing {
 				return a[i].name
 			}
 			return b[i].name
-		})
+		}, g)
 }
 
 // jobsInOrder returns the jobs by submission time, then id.
@@ -210,8 +255,20 @@ func jobsInOrder(app *appmodel.Application) []*appmodel.Job {
 
 func jobKey(j *appmodel.Job) string { return j.Name + "\x00" + j.CallSite }
 
-// matchJobs pairs jobs by name and call site, then by name alone.
+// matchJobs pairs jobs by name and call site, then by name alone; inside a
+// group, by the jobs' signatures and their tasks.
 func matchJobs(a, b []*appmodel.Job) pairing {
+	var sigs [2][]string
+	for side, js := range [2][]*appmodel.Job{a, b} {
+		for _, j := range js {
+			sigs[side] = append(sigs[side], jobSig(j))
+		}
+	}
+	g := &groupMatcher{
+		sig:   func(side, i int) string { return sigs[side][i] },
+		score: func(i, j int) int { return jobScore(a[i], b[j]) },
+		bonus: func(i, j int) int { return taskBonus(a[i].NumTasks, b[j].NumTasks) },
+	}
 	return match(len(a), len(b),
 		func(side, i int) string {
 			if side == 0 {
@@ -224,7 +281,7 @@ func matchJobs(a, b []*appmodel.Job) pairing {
 				return a[i].Name
 			}
 			return b[i].Name
-		})
+		}, g)
 }
 
 // sqlInOrder returns the SQL executions by start time, then id.
@@ -239,7 +296,8 @@ func sqlInOrder(app *appmodel.Application) []*appmodel.SQLExecution {
 	return xs
 }
 
-// matchSQL pairs SQL executions by description.
+// matchSQL pairs SQL executions by description; inside a group, by the
+// executions' signatures.
 func matchSQL(a, b []*appmodel.SQLExecution) pairing {
 	desc := func(side, i int) string {
 		if side == 0 {
@@ -247,9 +305,14 @@ func matchSQL(a, b []*appmodel.SQLExecution) pairing {
 		}
 		return firstLine(b[i].Description)
 	}
+	sigs := [2][]sqlSig{sqlSigs(a), sqlSigs(b)}
+	g := &groupMatcher{
+		sig:   func(side, i int) string { return sigs[side][i].text },
+		score: func(i, j int) int { return sqlScore(&sigs[0][i], &sigs[1][j]) },
+	}
 	// Recurring jobs often put the day, a batch number or a path with a
 	// date in the description: the loose pass ignores the digits.
-	return match(len(a), len(b), desc, func(side, i int) string { return maskDigits(desc(side, i)) })
+	return match(len(a), len(b), desc, func(side, i int) string { return maskDigits(desc(side, i)) }, g)
 }
 
 // maskDigits replaces every run of digits by one '#'.

@@ -326,6 +326,28 @@ func stage(id int, name, frame string) sStage {
 	return sStage{id: id, name: name, frame: frame, tasks: uniform(2, sTask{ms: 100})}
 }
 
+// kind makes a stage named like every stage of a PySpark DataFrame write,
+// doing one kind of work: "scan" (reads files, writes shuffle), "shuffle"
+// (reads and writes shuffle), "write" (reads shuffle, writes output),
+// "small" (writes shuffle, reads nothing).
+func kind(id int, k string, tasks int) sStage {
+	var tk sTask
+	switch k {
+	case "scan":
+		tk = sTask{ms: 100, in: 1000, inRows: 10, sw: 500, swRows: 10}
+	case "shuffle":
+		tk = sTask{ms: 100, sr: 500, srRows: 10, sw: 500, swRows: 10}
+	case "write":
+		tk = sTask{ms: 100, sr: 500, srRows: 10, outRows: 10}
+	case "small":
+		tk = sTask{ms: 100, sw: 50, swRows: 1}
+	default:
+		panic(k)
+	}
+	return sStage{id: id, name: "parquet at NativeMethodAccessorImpl.java:0",
+		frame: "org.apache.spark.sql.DataFrameWriter.parquet(DataFrameWriter.scala:802)", tasks: uniform(tasks, tk)}
+}
+
 func TestMatchStages(t *testing.T) {
 	job := func(stages ...sStage) sApp {
 		var js []sJob
@@ -366,6 +388,28 @@ func TestMatchStages(t *testing.T) {
 			job(stage(0, "scan at a.py:1", fb), stage(1, "scan at a.py:1", fa)),
 			job(stage(0, "scan at a.py:1", fa)),
 			[]string{"1-0/exact"}, []int{0}, nil},
+		// PySpark names every stage of a DataFrame write alike: the stages
+		// of one name pair by what they do.
+		{"an extra shuffle in the middle of stages of one name",
+			job(kind(0, "scan", 8), kind(1, "write", 8)),
+			job(kind(0, "scan", 8), kind(1, "shuffle", 4), kind(2, "write", 8)),
+			[]string{"0-0/exact", "1-2/exact"}, nil, []int{1}},
+		{"a stage dropped from the middle",
+			job(kind(0, "small", 1), kind(1, "scan", 8), kind(2, "shuffle", 8), kind(3, "write", 8)),
+			job(kind(0, "small", 1), kind(1, "shuffle", 8), kind(2, "write", 8)),
+			[]string{"0-0/exact", "2-1/exact", "3-2/exact"}, []int{1}, nil},
+		{"an inserted stage like its neighbour: the partitions decide",
+			job(kind(0, "scan", 8), kind(1, "shuffle", 16), kind(2, "write", 16)),
+			job(kind(0, "scan", 8), kind(1, "shuffle", 4), kind(2, "shuffle", 16), kind(3, "write", 16)),
+			[]string{"0-0/exact", "1-2/exact", "2-3/exact"}, nil, []int{1}},
+		{"two stages of different kinds swapped",
+			job(kind(0, "scan", 8), kind(1, "small", 1), kind(2, "write", 8)),
+			job(kind(0, "small", 1), kind(1, "scan", 8), kind(2, "write", 8)),
+			[]string{"1-0/exact", "0-1/exact", "2-2/exact"}, nil, nil},
+		{"the same kinds in the same order: by order",
+			job(kind(0, "scan", 8), kind(1, "scan", 2), kind(2, "write", 8)),
+			job(kind(0, "scan", 2), kind(1, "scan", 8), kind(2, "write", 8)),
+			[]string{"0-0/exact", "1-1/exact", "2-2/exact"}, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
