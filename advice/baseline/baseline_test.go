@@ -12,7 +12,7 @@ import (
 
 func run(app string, start, dur, input int64) Run {
 	return Run{AppID: app, Name: "nightly", Start: start, DurationMs: dur, InputBytes: input,
-		TaskTimeMs: dur * 4, ShuffleReadBytes: input / 2, ShuffleWriteBytes: input / 2, Tasks: 400}
+		TaskTimeMs: dur * 4, ShuffleReadBytes: input / 2, ShuffleWriteBytes: input / 2, Tasks: 400, TaskSkew: 3}
 }
 
 func openTemp(t *testing.T) (*Store, string) {
@@ -128,6 +128,13 @@ func TestCompare(t *testing.T) {
 		{"small spill is noise", func() Run { r := run("n", 99, 600_000, 10_000*mb); r.DiskBytesSpilled = 1 * mb; return r }(), nil, ""},
 		{"failures appear", func() Run { r := run("n", 99, 600_000, 10_000*mb); r.FailedTasks = 4; return r }(), []string{"failedTasks:up"}, ""},
 		{"task count", func() Run { r := run("n", 99, 600_000, 10_000*mb); r.Tasks = 2000; return r }(), []string{"tasks:up"}, ""},
+		{"skew appears", func() Run { r := run("n", 99, 600_000, 10_000*mb); r.TaskSkew = 20; return r }(), []string{"skew:up"}, ""},
+		{"skew jitter", func() Run { r := run("n", 99, 600_000, 10_000*mb); r.TaskSkew = 6.5; return r }(), nil, ""},
+		{"slower from skew", func() Run {
+			r := run("n", 99, 2_400_000, 10_000*mb)
+			r.TaskTimeMs, r.TaskSkew = 2_400_000*4, 25
+			return r
+		}(), []string{"duration:up", "taskTime:up", "skew:up"}, "skew: the slowest task is 25x the median"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

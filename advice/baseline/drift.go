@@ -12,7 +12,7 @@ import (
 type Metric struct {
 	Key   string
 	Label string
-	// Unit is "ms", "bytes" or "count", for formatting.
+	// Unit is "ms", "bytes", "count" or "ratio", for formatting.
 	Unit string
 	// Floor is the smallest change from the usual value that can count as
 	// drift, so that noise on small jobs (a few seconds, a few MB) does
@@ -34,6 +34,9 @@ var Metrics = []Metric{
 	{Key: "spill", Label: "spill (memory + disk)", Unit: "bytes", Floor: 16 << 20, Get: func(r *Run) float64 { return float64(r.MemoryBytesSpilled + r.DiskBytesSpilled) }},
 	{Key: "tasks", Label: "tasks", Unit: "count", Floor: 50, Get: func(r *Run) float64 { return float64(r.Tasks) }},
 	{Key: "failedTasks", Label: "failed tasks", Unit: "count", Floor: 1, Get: func(r *Run) float64 { return float64(r.FailedTasks) }},
+	// Skew that appears on some days is Q4's "irregular slowdown": the
+	// floor keeps ordinary jitter of a few x out.
+	{Key: "skew", Label: "task skew (slowest / median task)", Unit: "ratio", Floor: 4, Get: func(r *Run) float64 { return r.TaskSkew }},
 }
 
 // MetricByKey finds a metric.
@@ -245,6 +248,8 @@ func verdict(b *Baseline, run *Run) string {
 		why := "join explosion, skew, spill or too many tasks"
 		if d := b.drift("output"); d != nil && d.Direction == "up" && d.Ratio >= 2*dr {
 			why = fmt.Sprintf("output is %.0fx the usual: rows multiplied, a join explosion", d.Ratio)
+		} else if d := b.drift("skew"); d != nil && d.Direction == "up" {
+			why = fmt.Sprintf("skew: the slowest task is %.0fx the median, the usual is %.0fx", d.Value, d.Median)
 		} else if d := b.drift("spill"); d != nil {
 			why = "spill appeared"
 		} else if d := b.drift("tasks"); d != nil && d.Direction == "up" {
@@ -305,6 +310,8 @@ func format(unit string, v float64) string {
 		return units.Millis(int64(v))
 	case "bytes":
 		return units.Bytes(int64(v))
+	case "ratio":
+		return fmt.Sprintf("%.1fx", v)
 	default:
 		return fmt.Sprintf("%.0f", v)
 	}

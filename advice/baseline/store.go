@@ -47,6 +47,10 @@ type Run struct {
 	DiskBytesSpilled   int64 `json:"diskBytesSpilled"`
 	Tasks              int   `json:"tasks"`
 	FailedTasks        int   `json:"failedTasks"`
+	// TaskSkew is the largest ratio of the slowest to the median task
+	// duration over the run's stages that have enough tasks and a slowest
+	// task of at least a second (0 when none has).
+	TaskSkew float64 `json:"taskSkew"`
 	// Findings counts the run's findings; Worst is the highest severity
 	// ("" when none).
 	Findings int    `json:"findings"`

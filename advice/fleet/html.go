@@ -33,6 +33,7 @@ var reviewTmpl = template.Must(template.New("review").Funcs(template.FuncMap{
 	"last":      func(i int, h []baseline.Run) bool { return i == len(h)-1 },
 	"utc":       func(ms int64) string { return startedAt(ms) },
 	"diffCmd":   DiffCommand,
+	"skew":      func(v float64) string { return baseline.FormatValue("skew", v) },
 }).Parse(reviewTemplate))
 
 type reviewView struct {

@@ -11,6 +11,8 @@
 package fleet
 
 import (
+	"math"
+
 	"github.com/sparkdiag/sparkdiag/advice"
 	"github.com/sparkdiag/sparkdiag/advice/baseline"
 	"github.com/sparkdiag/sparkdiag/detectors"
@@ -54,12 +56,45 @@ type Record struct {
 	// Baseline compares the run with its job's earlier runs, when a
 	// baseline store is in use.
 	Baseline *baseline.Baseline `json:"baseline,omitempty"`
+	// TaskSkew is the most skewed stage: the largest ratio of its slowest
+	// to its median task (absent when no stage has at least 8 tasks and a
+	// slowest task of a second or more).
+	TaskSkew *TaskSkew `json:"taskSkew,omitempty"`
 	// Diff compares a drifting run with its baseline's reference run,
 	// when the review was asked to (--diff-drift) and both logs could be
 	// read again.
 	Diff *DriftDiff `json:"diff,omitempty"`
 
 	worst detectors.Severity
+}
+
+// TaskSkew locates the most skewed stage of an application.
+type TaskSkew struct {
+	Ratio          float64 `json:"ratio"`
+	StageID        int     `json:"stageId"`
+	StageAttemptID int     `json:"stageAttemptId"`
+	SlowestMs      int64   `json:"slowestMs"`
+	MedianMs       int64   `json:"medianMs"`
+}
+
+// maxSkew finds the most skewed stage: stages with fewer than 8
+// successful tasks or whose slowest task is under a second say little.
+func maxSkew(app *appmodel.Application) *TaskSkew {
+	var best *TaskSkew
+	for _, st := range app.Stages {
+		if st.NumCompleteTasks < 8 {
+			continue
+		}
+		q, ok := st.Quantiles(appmodel.Duration, []float64{0.5, 1})
+		if !ok || q[1] < 1000 || q[0] <= 0 {
+			continue
+		}
+		r := q[1] / q[0]
+		if best == nil || r > best.Ratio {
+			best = &TaskSkew{Ratio: math.Round(r*100) / 100, StageID: st.ID, StageAttemptID: st.Attempt, SlowestMs: int64(q[1]), MedianMs: int64(q[0])}
+		}
+	}
+	return best
 }
 
 // DriftDiff is the summary of 'sparkdiag diff REFERENCE RUN' for a
@@ -221,6 +256,9 @@ func RunOf(rec *Record) baseline.Run {
 		r.ShuffleReadBytes, r.ShuffleWriteBytes = t.ShuffleReadBytes, t.ShuffleWriteBytes
 		r.MemoryBytesSpilled, r.DiskBytesSpilled = t.MemoryBytesSpill, t.DiskBytesSpilled
 		r.Tasks, r.FailedTasks = t.Tasks, t.FailedTasks
+	}
+	if rec.TaskSkew != nil {
+		r.TaskSkew = rec.TaskSkew.Ratio
 	}
 	return r
 }

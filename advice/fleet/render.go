@@ -311,7 +311,7 @@ func drifting(res *Result) []*Record {
 
 // historyTable lists the baseline runs and the run itself (marked *).
 func historyTable(r *Record) *render.Table {
-	t := render.NewTable("", "RUN", "STARTED", "DURATION", "TASK TIME", "INPUT", "SHUFFLE", "SPILL", "TASKS", "FAILED").AlignRight(3, 4, 5, 6, 7, 8, 9)
+	t := render.NewTable("", "RUN", "STARTED", "DURATION", "TASK TIME", "INPUT", "SHUFFLE", "SPILL", "TASKS", "FAILED", "SKEW").AlignRight(3, 4, 5, 6, 7, 8, 9, 10)
 	h := r.Baseline.History
 	for i := range h {
 		run := &h[i]
@@ -322,12 +322,13 @@ func historyTable(r *Record) *render.Table {
 		t.Add(mark, run.AppID, time.UnixMilli(run.Start).UTC().Format("2006-01-02 15:04"),
 			units.Millis(run.DurationMs), units.Millis(run.TaskTimeMs), units.Bytes(run.InputBytes),
 			units.Bytes(run.ShuffleReadBytes+run.ShuffleWriteBytes), units.Bytes(run.MemoryBytesSpilled+run.DiskBytesSpilled),
-			fmt.Sprint(run.Tasks), fmt.Sprint(run.FailedTasks))
+			fmt.Sprint(run.Tasks), fmt.Sprint(run.FailedTasks), baseline.FormatValue("skew", run.TaskSkew))
 	}
 	if m := r.Baseline.Median; len(m) > 0 {
 		t.Add("", "usual (median)", "", baseline.FormatValue("duration", m["duration"]), baseline.FormatValue("taskTime", m["taskTime"]),
 			baseline.FormatValue("input", m["input"]), baseline.FormatValue("shuffle", m["shuffle"]),
-			baseline.FormatValue("spill", m["spill"]), baseline.FormatValue("tasks", m["tasks"]), baseline.FormatValue("failedTasks", m["failedTasks"]))
+			baseline.FormatValue("spill", m["spill"]), baseline.FormatValue("tasks", m["tasks"]), baseline.FormatValue("failedTasks", m["failedTasks"]),
+			baseline.FormatValue("skew", m["skew"]))
 	}
 	return t
 }

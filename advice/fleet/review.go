@@ -304,6 +304,7 @@ func analyzeOne(name string, l *source.Log, o *Options) (rec *Record, ok bool) {
 	rep := advice.Build(app, st, fs, o.Detectors, o.Tool)
 	rec = recordOf(name, rep)
 	rec.App.StartEpoch = app.Start
+	rec.TaskSkew = maxSkew(app)
 	return rec, true
 }
 

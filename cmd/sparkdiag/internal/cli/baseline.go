@@ -108,7 +108,7 @@ backfill).`,
 				}{args[1], usual, runs})
 			}
 			fmt.Fprintf(w, "%s: %s\n\n", args[1], plural(len(runs), "run"))
-			t := newTable("RUN", "STARTED (UTC)", "DURATION", "TASK TIME", "INPUT", "OUTPUT", "SHUFFLE", "SPILL", "TASKS", "FAILED", "FINDINGS").alignRight(2, 3, 4, 5, 6, 7, 8, 9, 10)
+			t := newTable("RUN", "STARTED (UTC)", "DURATION", "TASK TIME", "INPUT", "OUTPUT", "SHUFFLE", "SPILL", "TASKS", "FAILED", "SKEW", "FINDINGS").alignRight(2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 			for _, r := range runs {
 				findings := fmt.Sprint(r.Findings)
 				if r.Worst != "" {
@@ -116,10 +116,11 @@ backfill).`,
 				}
 				t.add(r.AppID, when(r.Start), units.Millis(r.DurationMs), units.Millis(r.TaskTimeMs), units.Bytes(r.InputBytes),
 					units.Bytes(r.OutputBytes), units.Bytes(r.ShuffleReadBytes+r.ShuffleWriteBytes),
-					units.Bytes(r.MemoryBytesSpilled+r.DiskBytesSpilled), fmt.Sprint(r.Tasks), fmt.Sprint(r.FailedTasks), findings)
+					units.Bytes(r.MemoryBytesSpilled+r.DiskBytesSpilled), fmt.Sprint(r.Tasks), fmt.Sprint(r.FailedTasks),
+					baseline.FormatValue("skew", r.TaskSkew), findings)
 			}
 			v := func(k string) string { return baseline.FormatValue(k, usual[k]) }
-			t.add("usual (median)", "", v("duration"), v("taskTime"), v("input"), v("output"), v("shuffle"), v("spill"), v("tasks"), v("failedTasks"), "")
+			t.add("usual (median)", "", v("duration"), v("taskTime"), v("input"), v("output"), v("shuffle"), v("spill"), v("tasks"), v("failedTasks"), v("skew"), "")
 			return t.render(w, s)
 		},
 	}

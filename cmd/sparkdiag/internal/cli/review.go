@@ -56,7 +56,7 @@ core-hours at stake. A log that cannot be read is reported, with why, and the
 review goes on. The most frequent findings across the fleet come after the ranking.
 
 With --baseline FILE, each application's key figures (duration, task time,
-input, output, shuffle, spill, tasks, failed tasks) are recorded in a local
+input, output, shuffle, spill, tasks, failed tasks, task skew) are recorded in a local
 store (one file, no server), keyed by application name, and each run is
 compared with the usual runs of its job: a figure that drifts (by default
 +50 % above the median of the last 10 runs and 3 robust deviations away)
