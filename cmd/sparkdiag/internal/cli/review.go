@@ -248,11 +248,6 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 	if len(items) == 0 {
 		return noInputErrorf("no Spark event log found")
 	}
-	for _, it := range items {
-		if it.Err != nil && !o.read.quiet {
-			fmt.Fprintf(s.Err, "sparkdiag: %v\n", it.Err)
-		}
-	}
 	if s.ErrTTY && !o.read.quiet {
 		opts.Progress = func(done, total int, rec *fleet.Record) {
 			fmt.Fprintf(s.Err, "\r\033[Kreviewed %d of %d logs", done, total)
@@ -269,8 +264,10 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 		return &exitError{code: ExitInternal, msg: err.Error()}
 	}
 	if !o.read.quiet {
+		// Every log that could not be read, whether it failed to resolve
+		// or to load, once, after the progress line.
 		for _, r := range res.Records {
-			if r.Status != fleet.StatusOK && !fromResolve(items, r) {
+			if r.Status != fleet.StatusOK {
 				fmt.Fprintf(s.Err, "sparkdiag: %s\n", r.Error)
 			}
 		}
@@ -291,17 +288,6 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 		}
 	}
 	return nil
-}
-
-// fromResolve reports whether an unreadable record comes from an input
-// that could not be resolved (already reported before the review).
-func fromResolve(items []fleet.Item, r *fleet.Record) bool {
-	for _, it := range items {
-		if it.Err != nil && it.Err.Error() == r.Error {
-			return true
-		}
-	}
-	return false
 }
 
 func writeReview(out reviewOutput, res *fleet.Result, o *reviewOptions, s *Streams) error {
