@@ -46,6 +46,11 @@ const (
 	KindStreamingQueryTerminated
 	KindStreamingQueryIdle
 	KindDatabricksMetadata
+	KindExecutorUnexcluded
+	KindNodeExcluded
+	KindNodeUnexcluded
+	KindExecutorExcludedForStage
+	KindNodeExcludedForStage
 	numKinds
 )
 
@@ -74,6 +79,26 @@ var kindNames = map[string]Kind{
 	"SparkListenerExecutorExcluded":                                              KindExecutorExcluded,
 	"org.apache.spark.scheduler.SparkListenerExecutorBlacklisted":                KindExecutorExcluded,
 	"org.apache.spark.scheduler.SparkListenerExecutorExcluded":                   KindExecutorExcluded,
+	"SparkListenerExecutorUnblacklisted":                                         KindExecutorUnexcluded,
+	"org.apache.spark.scheduler.SparkListenerExecutorUnblacklisted":              KindExecutorUnexcluded,
+	"SparkListenerExecutorUnexcluded":                                            KindExecutorUnexcluded,
+	"org.apache.spark.scheduler.SparkListenerExecutorUnexcluded":                 KindExecutorUnexcluded,
+	"SparkListenerNodeBlacklisted":                                               KindNodeExcluded,
+	"org.apache.spark.scheduler.SparkListenerNodeBlacklisted":                    KindNodeExcluded,
+	"SparkListenerNodeExcluded":                                                  KindNodeExcluded,
+	"org.apache.spark.scheduler.SparkListenerNodeExcluded":                       KindNodeExcluded,
+	"SparkListenerNodeUnblacklisted":                                             KindNodeUnexcluded,
+	"org.apache.spark.scheduler.SparkListenerNodeUnblacklisted":                  KindNodeUnexcluded,
+	"SparkListenerNodeUnexcluded":                                                KindNodeUnexcluded,
+	"org.apache.spark.scheduler.SparkListenerNodeUnexcluded":                     KindNodeUnexcluded,
+	"SparkListenerExecutorBlacklistedForStage":                                   KindExecutorExcludedForStage,
+	"org.apache.spark.scheduler.SparkListenerExecutorBlacklistedForStage":        KindExecutorExcludedForStage,
+	"SparkListenerExecutorExcludedForStage":                                      KindExecutorExcludedForStage,
+	"org.apache.spark.scheduler.SparkListenerExecutorExcludedForStage":           KindExecutorExcludedForStage,
+	"SparkListenerNodeBlacklistedForStage":                                       KindNodeExcludedForStage,
+	"org.apache.spark.scheduler.SparkListenerNodeBlacklistedForStage":            KindNodeExcludedForStage,
+	"SparkListenerNodeExcludedForStage":                                          KindNodeExcludedForStage,
+	"org.apache.spark.scheduler.SparkListenerNodeExcludedForStage":               KindNodeExcludedForStage,
 	"org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart":           KindSQLExecutionStart,
 	"org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionEnd":             KindSQLExecutionEnd,
 	"org.apache.spark.sql.execution.ui.SparkListenerSQLAdaptiveExecutionUpdate":  KindSQLAdaptiveExecutionUpdate,
@@ -583,10 +608,33 @@ type BlockUpdated struct {
 	} `json:"Block Updated Info"`
 }
 
+// ExecutorExcluded is SparkListenerExecutorExcluded (Blacklisted before
+// Spark 3.1) and, without taskFailures, ExecutorUnexcluded.
 type ExecutorExcluded struct {
 	Time       int64  `json:"time"`
 	ExecutorID string `json:"executorId"`
 	TaskFails  int    `json:"taskFailures"`
+}
+
+// NodeExcluded is SparkListenerNodeExcluded (Blacklisted before Spark 3.1)
+// and, without executorFailures, NodeUnexcluded.
+type NodeExcluded struct {
+	Time         int64  `json:"time"`
+	HostID       string `json:"hostId"`
+	ExecFailures int    `json:"executorFailures"`
+}
+
+// ExcludedForStage is SparkListenerExecutorExcludedForStage (executorId,
+// taskFailures) and SparkListenerNodeExcludedForStage (hostId,
+// executorFailures).
+type ExcludedForStage struct {
+	Time           int64  `json:"time"`
+	ExecutorID     string `json:"executorId"`
+	TaskFails      int    `json:"taskFailures"`
+	HostID         string `json:"hostId"`
+	ExecFailures   int    `json:"executorFailures"`
+	StageID        int    `json:"stageId"`
+	StageAttemptID int    `json:"stageAttemptId"`
 }
 
 // ---- SQL events (Jackson field names) ----

@@ -80,11 +80,14 @@ type Template struct {
 	HeadBytes int64
 }
 
-// onceKinds are the application's own events: written once.
+// onceKinds are the application's own events: written once. Every other
+// kind is part of the body, written each round (exclusions from a stage
+// among them: their stageId is shifted with the stage).
 var onceKinds = map[eventlog.Kind]bool{
 	eventlog.KindLogStart: true, eventlog.KindEnvironmentUpdate: true, eventlog.KindApplicationStart: true,
 	eventlog.KindResourceProfileAdded: true, eventlog.KindExecutorAdded: true, eventlog.KindExecutorRemoved: true,
 	eventlog.KindBlockManagerAdded: true, eventlog.KindBlockManagerRemoved: true, eventlog.KindExecutorExcluded: true,
+	eventlog.KindExecutorUnexcluded: true, eventlog.KindNodeExcluded: true, eventlog.KindNodeUnexcluded: true,
 	eventlog.KindDatabricksMetadata: true, eventlog.KindUnknown: true,
 }
 
@@ -379,6 +382,10 @@ func roleOf(key, container string) role {
 		return roleJob
 	case "Stage ID", "Stage IDs":
 		return roleStage
+	case "stageId":
+		if container == "" { // exclusions from a stage
+			return roleStage
+		}
 	case "Parent IDs":
 		if container == "RDD Info" {
 			return roleRDD

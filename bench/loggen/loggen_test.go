@@ -3,6 +3,7 @@ package loggen_test
 import (
 	"bytes"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -158,5 +159,43 @@ func TestRoundsFor(t *testing.T) {
 	st, err := tmpl.Generate(&out, loggen.Options{Rounds: r})
 	if err != nil || st.Bytes < 3*tmpl.BodyBytes || r > 4 {
 		t.Errorf("%d rounds gave %d bytes for %d: %v", r, st.Bytes, 3*tmpl.BodyBytes, err)
+	}
+}
+
+// TestGenerateStageExclusions: exclusions from a stage are written each
+// round, naming that round's stage; exclusions for the application once.
+func TestGenerateStageExclusions(t *testing.T) {
+	dir := filepath.Join(testlogs.Shared(t), "spark", "core", "src", "test", "resources", "spark-events")
+	for _, name := range []string{"app-20180109111548-0000", "application_1516285256255_0012"} {
+		tmpl, err := loggen.LoadTemplate(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var one, out bytes.Buffer
+		if _, err := tmpl.Generate(&one, loggen.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tmpl.Generate(&out, loggen.Options{Rounds: 2}); err != nil {
+			t.Fatal(err)
+		}
+		base := load(t, name, one.Bytes())
+		big := load(t, name+" x2", out.Bytes())
+		n := len(base.Stages)
+		excluded := 0
+		for _, bx := range base.Executors {
+			excluded += len(bx.StageExclusions)
+			x := big.Executor(bx.ID)
+			if len(x.StageExclusions) != 2*len(bx.StageExclusions) {
+				t.Fatalf("%s executor %s: %d stage exclusions, want %d", name, x.ID, len(x.StageExclusions), 2*len(bx.StageExclusions))
+			}
+			for i, se := range bx.StageExclusions {
+				if got := x.StageExclusions[len(bx.StageExclusions)+i].StageID; got != se.StageID+n {
+					t.Errorf("%s executor %s: second round excluded from stage %d, want %d", name, x.ID, got, se.StageID+n)
+				}
+			}
+		}
+		if excluded == 0 {
+			t.Errorf("%s: no exclusion from a stage in the template", name)
+		}
 	}
 }

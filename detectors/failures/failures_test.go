@@ -66,6 +66,12 @@ func TestDetectors(t *testing.T) {
 		{"preempted executor: the job survived", local("preempted_yarn.json"), StageFailures, 0, "", nil, -1},
 		{"OOM retried", local("oom_yarn.json"), TaskFailures, 2, "warning", []string{"out of memory: OutOfMemoryError ×2"}, 0},
 		{"YARN container kill, idle release ignored", local("oom_yarn.json"), ExecutorLoss, 1, "warning", []string{"executor 2 lost", "container killed for memory"}, -1},
+		{"executors excluded from a stage", local("excluded_for_stage_yarn.json"), TaskFailures, 1, "warning", []string{
+			"4 failed task attempt(s) in stage 0", "Spark excluded executor 5 (apiros-2.gce.test.com) after 1 failed attempt(s), " +
+				"node apiros-2.gce.test.com (executor(s) 3, 4, 5) after 1 of its executor(s) were excluded from the stage"}, 0},
+		{"executors and node excluded: stage and exclusions", local("excluded_node_unexcluded.json"), TaskFailures, 2, "warning",
+			[]string{"10 failed task attempt(s) in stage 0"}, 0},
+		{"exclusions are not losses", local("excluded_node_unexcluded.json"), ExecutorLoss, 0, "", nil, -1},
 		// Must stay quiet.
 		{"healthy: tasks", corpus("healthy"), TaskFailures, 0, "", nil, -1},
 		{"healthy: stages", corpus("healthy"), StageFailures, 0, "", nil, -1},
@@ -312,5 +318,62 @@ func TestPublicLogs(t *testing.T) {
 	fs := run(t, filepath.Join(dir, "spark-rapids/tools/src/test/resources/spark-events-profiling/executors_removed_eventlog_compressed.zstd"), ExecutorLoss)
 	if len(fs) != 1 || !strings.Contains(fs[0].Message, "47 executors") || !strings.Contains(fs[0].Message, "before running a single task") {
 		t.Errorf("crash loop: %v", fs)
+	}
+}
+
+// TestExclusions checks the finding on executors and nodes excluded for the
+// application: a log of apache/spark's tests where executors 0 and 2 and
+// their node are excluded after 4 failures each, then lifted 10.7 s later.
+func TestExclusions(t *testing.T) {
+	fs := run(t, local("excluded_node_unexcluded.json"), TaskFailures)
+	if len(fs) != 2 {
+		t.Fatalf("%d findings", len(fs))
+	}
+	f := fs[1]
+	for _, s := range []string{
+		"Spark excluded 4 executor(s) and 1 node(s) (172.22.0.111) after repeated task failures",
+		"node 172.22.0.111 (executor(s) 0, 1, 2, 3) excluded at 7.9 s into the application after 2 of its executor(s) were excluded, for 10.7 s (then lifted); it had run 26 task attempt(s), 10 failed, before",
+		"executor 0 (172.22.0.111) excluded at 7.9 s into the application after 4 task failures, for 10.7 s (then lifted); it had run 4 task attempt(s), 4 failed, before",
+		"executor 2 (172.22.0.111) excluded",
+	} {
+		if !strings.Contains(f.Message, s) {
+			t.Errorf("message %q lacks %q", f.Message, s)
+		}
+	}
+	if f.Subject.Kind != detectors.SubjectExecutor || f.Subject.ExecutorID != "0" {
+		t.Errorf("subject %+v", f.Subject)
+	}
+	for name, want := range map[string]float64{
+		"exclusions for the application": 3, "executors excluded": 4, "nodes excluded": 1,
+		"task failures that excluded the executors": 8, "longest exclusion": 10705, "exclusions never lifted": 0,
+	} {
+		if v, ok := evidence(f, name); !ok || v != want {
+			t.Errorf("evidence %q = %v (%v), want %v", name, v, ok, want)
+		}
+	}
+	if !strings.Contains(f.Advice.Explanation, "decommission") || !strings.Contains(f.Advice.Explanation, "spark.excludeOnFailure.task.maxTaskAttemptsPerExecutor") {
+		t.Errorf("advice %q", f.Advice.Explanation)
+	}
+	if len(f.Advice.Changes) != 0 {
+		t.Errorf("lifted exclusions need no change: %+v", f.Advice.Changes)
+	}
+}
+
+// TestExclusionNeverLifted: an executor excluded until the end gets the
+// advice to kill excluded executors.
+func TestExclusionNeverLifted(t *testing.T) {
+	app := load(t, local("excluded_node_unexcluded.json"))
+	for _, ex := range app.Executors {
+		for i := range ex.Exclusions {
+			ex.Exclusions[i].To = 0
+		}
+	}
+	fs := detectors.Run(app, []*detectors.Detector{TaskFailures}, &detectors.Config{})
+	f := fs[len(fs)-1]
+	if !strings.Contains(f.Message, "never lifted") {
+		t.Errorf("message %q", f.Message)
+	}
+	if len(f.Advice.Changes) != 1 || f.Advice.Changes[0].Key != "spark.excludeOnFailure.killExcludedExecutors" {
+		t.Errorf("changes %+v", f.Advice.Changes)
 	}
 }

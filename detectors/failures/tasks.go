@@ -41,12 +41,21 @@ reason comes with what its first failed attempt said (the model's failure detail
 Python traceback or the JVM exception's message, the executor a failed fetch fetched from. For executors
 lost under the tasks, Spark's "Exit Caused By App" tells an exit of the executor's own process (out of
 memory, a crash, System.exit: counted toward ` + "`spark.task.maxFailures`" + `) from an infrastructure loss
-(preemption, a lost node: not counted), and the advice says which.`,
+(preemption, a lost node: not counted), and the advice says which.
+
+When Spark's exclusion on failure (` + "`spark.excludeOnFailure.enabled`" + `, blacklisting before 3.1) took executors or
+nodes out of a stage after failures on them, the stage's finding names them. Executors and nodes excluded for the
+whole application are Spark's own verdict that the failures followed a machine, not the data: a separate finding
+(subject: the executor excluded longest) says which executor or host, when, after how many task failures, for how
+long (lifted, removed, or never), and how many task attempts it had run before, with advice to check and
+decommission the node and, for exclusions never lifted, ` + "`spark.excludeOnFailure.killExcludedExecutors`" + `.`,
 		Thresholds: `Any failed attempt is reported: the History Server paints failed task counts red, spark-advisor
 warns from the first failed task and the kubeflow History Server MCP server calls any failure a
 medium-priority bottleneck, and in the corpus no healthy run has one. The severity is an error when the
 stage was aborted (its job failed) or when the longest retry chain exceeds 30% of the application's
-wall-clock time (the error share SKEW001 uses).`,
+wall-clock time (the error share SKEW001 uses). Any exclusion for the application is reported: Spark excludes only
+after repeated failures (by default 2 failed tasks on an executor, 2 excluded executors on a node), and no run of the
+corpus has one.`,
 		Questions: []string{"Q19", "Q20"},
 	},
 	Params: []detectors.Param{
@@ -240,6 +249,7 @@ func runTasks(p *detectors.Pass) {
 		}
 		reportStage(p, st, sf, maxFailures)
 	}
+	reportExclusions(p)
 }
 
 func reportStage(p *detectors.Pass, st *appmodel.Stage, sf *stageFailures, maxFailures int64) {
@@ -347,6 +357,13 @@ func reportStage(p *detectors.Pass, st *appmodel.Stage, sf *stageFailures, maxFa
 	f.Message = fmt.Sprintf("%d failed task attempt(s) in %s (%s); %s; %s of task time thrown away%s",
 		sf.attempts, detectors.StageLabel(st), strings.Join(breakdown, "; "), outcome, units.Millis(sf.timeMs), detail)
 	f.Advice = taskAdvice(a, st, main, sf, retried, exhausted, affected, maxFailures)
+	if note, n := stageExclusions(a, st); n > 0 {
+		f.Evidence = append(f.Evidence, detectors.Ev("executors excluded from the stage", float64(n), "count"))
+		f.Message += "; " + note
+		f.Advice.Explanation += " Spark excluded executors from this stage after failures on them " +
+			"(spark.excludeOnFailure.stage.maxFailedTasksPerExecutor), so the retries ran elsewhere: when the retries then " +
+			"succeeded, the failures followed the executor or its node rather than the data; check that host."
+	}
 	p.Report(f)
 }
 

@@ -214,13 +214,15 @@ func (b *Builder) Handle(k eventlog.Kind, data []byte) error {
 	case eventlog.KindBlockUpdated:
 		var e eventlog.BlockUpdated
 		return decode(data, &e, func() { b.onBlockUpdated(&e) })
-	case eventlog.KindExecutorExcluded:
+	case eventlog.KindExecutorExcluded, eventlog.KindExecutorUnexcluded:
 		var e eventlog.ExecutorExcluded
-		return decode(data, &e, func() {
-			if ex := b.executors[e.ExecutorID]; ex != nil {
-				ex.Excluded = true
-			}
-		})
+		return decode(data, &e, func() { b.onExecutorExcluded(&e, k == eventlog.KindExecutorExcluded) })
+	case eventlog.KindNodeExcluded, eventlog.KindNodeUnexcluded:
+		var e eventlog.NodeExcluded
+		return decode(data, &e, func() { b.onNodeExcluded(&e, k == eventlog.KindNodeExcluded) })
+	case eventlog.KindExecutorExcludedForStage, eventlog.KindNodeExcludedForStage:
+		var e eventlog.ExcludedForStage
+		return decode(data, &e, func() { b.onExcludedForStage(&e, k == eventlog.KindNodeExcludedForStage) })
 	case eventlog.KindSQLExecutionStart:
 		var e eventlog.SQLExecutionStart
 		return decode(data, &e, func() { b.onSQLStart(&e) })
@@ -422,6 +424,7 @@ func (b *Builder) onExecutorAdded(e *executorAddedEvent) {
 	}
 	info := &e.Info
 	ex.Host = info.Host
+	ex.hostAdded = true
 	ex.TotalCores = info.TotalCores
 	ex.ResourceProfileID = info.ResourceProfileID
 	ex.IsActive = true
@@ -1096,6 +1099,13 @@ func (b *Builder) onStageCompleted(e *eventlog.StageCompleted) {
 				j.skippedStages[si.StageID] = struct{}{}
 				j.NumSkippedTasks += si.NumTasks
 			}
+		}
+	}
+	// The executors excluded from this attempt are no longer excluded in
+	// the stage (whatever its attempt: the server keeps stage ids).
+	for _, id := range st.excludedExecs {
+		if ex := b.executors[id]; ex != nil && ex.RemoveTime == 0 {
+			ex.ExcludedInStages = removeInt(ex.ExcludedInStages, si.StageID)
 		}
 	}
 	if st.NumActiveTasks == 0 {

@@ -754,10 +754,10 @@ func compareExecutorSummaries(c *checker, where string, want any, app *appmodel.
 			"memoryBytesSpilled":  n("memoryBytesSpilled", es.MemoryBytesSpilled),
 			"diskBytesSpilled":    n("diskBytesSpilled", es.DiskBytesSpilled),
 			"peakMemoryMetrics":   opt(func(x any) { c.peaks(w, "peakMemoryMetrics", x, es.PeakMemoryMetrics) }),
-		}, map[string]string{
-			"isBlacklistedForStage": "exclusion-for-stage events are not classified by the reader",
-			"isExcludedForStage":    "exclusion-for-stage events are not classified by the reader",
-		})
+			// The deprecated name carries the same flag.
+			"isBlacklistedForStage": req(func(x any) { c.boolean(w, "isBlacklistedForStage", x, es.ExcludedForStage) }),
+			"isExcludedForStage":    req(func(x any) { c.boolean(w, "isExcludedForStage", x, es.ExcludedForStage) }),
+		}, nil)
 	}
 }
 
@@ -1382,10 +1382,10 @@ func compareExecutor(c *checker, obj map[string]any, e *appmodel.Executor, app *
 			}
 			c.peaks(where, "peakMemoryMetrics", w, e.PeakMemoryMetrics)
 		}),
-	}, map[string]string{
-		"isBlacklisted":       "un-exclusion events are not classified by the reader",
-		"isExcluded":          "un-exclusion events are not classified by the reader",
-		"blacklistedInStages": "exclusion-for-stage events are not classified by the reader",
-		"excludedInStages":    "exclusion-for-stage events are not classified by the reader",
-	})
+		// The deprecated names carry the same values.
+		"isBlacklisted":       req(func(w any) { c.boolean(where, "isBlacklisted", w, e.Excluded) }),
+		"isExcluded":          req(func(w any) { c.boolean(where, "isExcluded", w, e.Excluded) }),
+		"blacklistedInStages": req(func(w any) { c.ints(where, "blacklistedInStages", w, e.ExcludedInStages) }),
+		"excludedInStages":    req(func(w any) { c.ints(where, "excludedInStages", w, e.ExcludedInStages) }),
+	}, nil)
 }

@@ -140,11 +140,25 @@ type Executor struct {
 	// divided by the CPUs per task of its resource profile (or
 	// spark.task.cpus).
 	MaxTasks int `json:"maxTasks"`
-	// Excluded is set once the executor was excluded (blacklisted) for the
-	// application. The reader does not classify the un-exclusion events, so
-	// it is never cleared.
-	Excluded    bool `json:"isExcluded"`
-	ActiveTasks int  `json:"activeTasks"`
+	// Excluded is the History Server's isExcluded: whether the executor is
+	// excluded (blacklisted) for the application at the end of the log. An
+	// exclusion of the executor or of its node sets it, their un-exclusion
+	// clears it; events that come after the executor was removed change
+	// nothing (the server's rules, docs/history-server-semantics.md §8.3).
+	Excluded bool `json:"isExcluded"`
+	// ExcludedInStages is the History Server's excludedInStages: the ids of
+	// the stages the executor (or its node) was excluded from and that have
+	// not completed since, ascending.
+	ExcludedInStages []int `json:"excludedInStages,omitempty"`
+	// Exclusions are the times the executor was excluded for the whole
+	// application, by an exclusion of the executor or of its node (not
+	// for the driver, which runs no tasks), in log order; at most
+	// MaxExclusions.
+	Exclusions []Exclusion `json:"exclusions,omitempty"`
+	// StageExclusions are the stage attempts the executor (or its node)
+	// was excluded from, in log order; at most MaxExclusions.
+	StageExclusions []StageExclusion `json:"stageExclusions,omitempty"`
+	ActiveTasks     int              `json:"activeTasks"`
 
 	TotalTasks        int   `json:"totalTasks"`
 	CompletedTasks    int   `json:"completedTasks"`
@@ -170,6 +184,48 @@ type Executor struct {
 	Resources  map[string][]string `json:"-"`
 
 	peak *peakValues // PeakMemoryMetrics while building
+	// hostAdded is set when an executor-added event gave Host (the server
+	// matches node exclusions for a stage on that host only).
+	hostAdded bool
+}
+
+// MaxExclusions bounds Executor.Exclusions and StageExclusions.
+const MaxExclusions = 1000
+
+// Exclusion is one time an executor was excluded for the application
+// (SparkListenerExecutorExcluded, or NodeExcluded for its host).
+type Exclusion struct {
+	// From and To are epoch ms; To is 0 while the exclusion was not lifted
+	// (no un-exclusion event by the end of the log).
+	From int64 `json:"fromEpoch"`
+	To   int64 `json:"toEpoch,omitempty"`
+	// TaskFailures is the count of task failures on the executor that
+	// excluded it (executor exclusions; 0 when not logged).
+	TaskFailures int `json:"taskFailures,omitempty"`
+	// Node is the host when the whole node was excluded, and
+	// ExecutorFailures then the count of its executors that had been
+	// excluded.
+	Node             string `json:"node,omitempty"`
+	ExecutorFailures int    `json:"executorFailures,omitempty"`
+}
+
+// Open reports whether the exclusion was never lifted.
+func (x *Exclusion) Open() bool { return x.To == 0 }
+
+// StageExclusion is one stage attempt an executor was excluded from
+// (SparkListenerExecutorExcludedForStage, or NodeExcludedForStage for its
+// host).
+type StageExclusion struct {
+	StageID int   `json:"stageId"`
+	Attempt int   `json:"attemptId"`
+	Time    int64 `json:"timeEpoch"`
+	// TaskFailures is the count of the stage's task failures on the
+	// executor (executor exclusions).
+	TaskFailures int `json:"taskFailures,omitempty"`
+	// Node is the host when the whole node was excluded from the stage,
+	// and ExecutorFailures then the count of its executors excluded from it.
+	Node             string `json:"node,omitempty"`
+	ExecutorFailures int    `json:"executorFailures,omitempty"`
 }
 
 // JobStatus is the outcome of a job.
@@ -309,6 +365,9 @@ type Stage struct {
 	jobs       []*Job                  // running jobs listing the stage when it was submitted
 	jobBits    []*bitset               // jobs[i].completedIdx of this stage
 	esByRef    []*ExecutorStageSummary // ExecutorSummaries by execRef.dense
+	// excludedExecs are the executors excluded from the stage attempt:
+	// its completion takes the stage out of their ExcludedInStages.
+	excludedExecs []string
 }
 
 // ExecutorStageSummary is what one executor did for one stage attempt. The
@@ -330,6 +389,10 @@ type ExecutorStageSummary struct {
 	ShuffleWriteRecords int64 `json:"shuffleWriteRecords"`
 	MemoryBytesSpilled  int64 `json:"memoryBytesSpilled"`
 	DiskBytesSpilled    int64 `json:"diskBytesSpilled"`
+	// ExcludedForStage is the History Server's isExcludedForStage: the
+	// executor, or its node, was excluded from this stage attempt while
+	// the stage was tracked.
+	ExcludedForStage bool `json:"isExcludedForStage"`
 	// PeakMemoryMetrics are the peaks the executor reported for this stage
 	// (its task ends and stage executor-metrics events); nil when none.
 	PeakMemoryMetrics map[string]int64 `json:"peakMemoryMetrics,omitempty"`
