@@ -1,13 +1,16 @@
 package failures
 
 import (
-	"github.com/sparkdiag/sparkdiag/detectors/detectortest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/sparkdiag/sparkdiag/detectors"
+	"github.com/sparkdiag/sparkdiag/detectors/detectortest"
+	"github.com/sparkdiag/sparkdiag/eventlog"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
+	"github.com/sparkdiag/sparkdiag/eventlog/source"
 	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
 )
 
@@ -375,5 +378,57 @@ func TestExclusionNeverLifted(t *testing.T) {
 	}
 	if len(f.Advice.Changes) != 1 || f.Advice.Changes[0].Key != "spark.excludeOnFailure.killExcludedExecutors" {
 		t.Errorf("changes %+v", f.Advice.Changes)
+	}
+}
+
+// TestSuggestExclusion: failures of different tasks that all ran on one
+// executor of several, with exclusion off, get the suggestion to turn it
+// on; with exclusion on (the real log), or spread over executors, not.
+func TestSuggestExclusion(t *testing.T) {
+	orig, err := os.ReadFile(filepath.Join("testdata", "excluded_for_stage_yarn.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	variant := func(oneExecutor, exclusionOn bool) []byte {
+		lines := strings.Split(string(orig), "\n")
+		for i, l := range lines {
+			if oneExecutor && strings.Contains(l, `"Reason":"ExceptionFailure"`) {
+				lines[i] = strings.ReplaceAll(l, `"Executor ID":"5"`, `"Executor ID":"4"`)
+			}
+			if !exclusionOn {
+				lines[i] = strings.ReplaceAll(lines[i], `"spark.blacklist.enabled":"true"`, `"spark.blacklist.enabled":"false"`)
+			}
+		}
+		return []byte(strings.Join(lines, "\n"))
+	}
+	for _, c := range []struct {
+		name                     string
+		oneExecutor, exclusionOn bool
+		want                     bool
+	}{
+		{"clustered, exclusion off", true, false, true},
+		{"clustered, exclusion on", true, true, false},
+		{"spread over two executors", false, false, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			app, _, err := appmodel.Load(source.BytesLog("x.json", variant(c.oneExecutor, c.exclusionOn)), eventlog.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := false
+			for _, f := range detectors.Run(app, []*detectors.Detector{TaskFailures}, &detectors.Config{}) {
+				for _, ch := range f.Advice.Changes {
+					if ch.Key == "spark.excludeOnFailure.enabled" && ch.Suggested == "true" {
+						got = true
+						if !strings.Contains(ch.Why, "4 of the 4 failed attempts ran on executor 4") {
+							t.Errorf("why: %s", ch.Why)
+						}
+					}
+				}
+			}
+			if got != c.want {
+				t.Errorf("suggested exclusion: %v, want %v", got, c.want)
+			}
+		})
 	}
 }

@@ -48,7 +48,10 @@ nodes out of a stage after failures on them, the stage's finding names them. Exe
 whole application are Spark's own verdict that the failures followed a machine, not the data: a separate finding
 (subject: the executor excluded longest) says which executor or host, when, after how many task failures, for how
 long (lifted, removed, or never), and how many task attempts it had run before, with advice to check and
-decommission the node and, for exclusions never lifted, ` + "`spark.excludeOnFailure.killExcludedExecutors`" + `.`,
+decommission the node and, for exclusions never lifted, ` + "`spark.excludeOnFailure.killExcludedExecutors`" + `.
+When exclusion is off and at least 3 failed attempts of different tasks in a stage, three quarters of them or more,
+ran on one executor of an application with several, the finding suggests turning it on: the failures follow that
+executor or its node.`,
 		Thresholds: `Any failed attempt is reported: the History Server paints failed task counts red, spark-advisor
 warns from the first failed task and the kubeflow History Server MCP server calls any failure a
 medium-priority bottleneck, and in the corpus no healthy run has one. The severity is an error when the
@@ -364,6 +367,10 @@ func reportStage(p *detectors.Pass, st *appmodel.Stage, sf *stageFailures, maxFa
 			"(spark.excludeOnFailure.stage.maxFailedTasksPerExecutor), so the retries ran elsewhere: when the retries then " +
 			"succeeded, the failures followed the executor or its node rather than the data; check that host."
 	}
+	if c, ok := suggestExclusion(a, sf, main.cause); ok {
+		f.Advice.Explanation += " " + c.Why
+		f.Advice.Changes = append(f.Advice.Changes, c)
+	}
 	p.Report(f)
 }
 
@@ -494,4 +501,43 @@ func overheadChange(a *appmodel.Application) detectors.Change {
 		c.Current = detectors.ConfSize(cur) + " (default: max(384m, 10% of executor memory))"
 	}
 	return c
+}
+
+// suggestExclusion suggests Spark's exclusion on failure when the failures
+// of a stage cluster on one executor of several, over different tasks,
+// and exclusion is off: a bad disk or node keeps failing whatever runs on
+// it, and retries that land on it again waste the attempts.
+func suggestExclusion(a *appmodel.Application, sf *stageFailures, cause Cause) (detectors.Change, bool) {
+	if cause == CauseExecutorLost || sf.attempts < 3 || len(sf.indices) < 2 {
+		return detectors.Change{}, false
+	}
+	execs := 0
+	for _, e := range a.Executors {
+		if e.ID != "driver" && e.ID != "<driver>" {
+			execs++
+		}
+	}
+	if execs < 2 {
+		return detectors.Change{}, false // local mode: one executor takes every failure
+	}
+	if detectors.PropBool(a, "spark.excludeOnFailure.enabled", false) || detectors.PropBool(a, "spark.blacklist.enabled", false) {
+		return detectors.Change{}, false
+	}
+	top, n := "", 0
+	for id, k := range sf.execs {
+		if k > n || k == n && id < top {
+			top, n = id, k
+		}
+	}
+	if n*4 < sf.attempts*3 {
+		return detectors.Change{}, false
+	}
+	where := "executor " + top
+	if e := a.Executor(top); e != nil && e.Host != "" {
+		where += " (" + e.Host + ")"
+	}
+	return detectors.Change{Key: "spark.excludeOnFailure.enabled", Current: detectors.Current(a, "spark.excludeOnFailure.enabled"), Suggested: "true",
+		Why: fmt.Sprintf("%d of the %d failed attempts ran on %s, for different tasks: the failures follow that executor or its node. "+
+			"With exclusion on failure, Spark stops scheduling on an executor after repeated failures and retries elsewhere; "+
+			"check the host (disk, network, memory).", n, sf.attempts, where)}, true
 }
