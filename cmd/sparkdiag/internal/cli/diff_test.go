@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	json "github.com/goccy/go-json"
+
+	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
 )
 
 // Two real runs of the same skewed join, with AQE's skew-join handling on
@@ -199,5 +201,47 @@ func TestDiffHelp(t *testing.T) {
 	if code != ExitOK || !strings.Contains(out, "Examples:") || !strings.Contains(out, "sparkdiag diff") ||
 		!strings.Contains(out, "--fail-on-slowdown") {
 		t.Errorf("diff --help lacks examples or flags (exit %d):\n%s", code, out)
+	}
+}
+
+// TestDiffAcrossLayouts compares runs stored in different layouts: a
+// History Server zip of a rolling directory against the rolling directory
+// itself, and a plain log against its zip: the same application, nothing
+// moves.
+func TestDiffAcrossLayouts(t *testing.T) {
+	v := testlogs.Testdata("spark", "logs", "3.5.9")
+	tmp := t.TempDir()
+	rolling := filepath.Join(v, "partitions_too_many")
+	entries, err := os.ReadDir(rolling)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("rolling log: %v", err)
+	}
+	rollingZip := filepath.Join(tmp, "rolling.zip")
+	zipOf(t, filepath.Join(rolling, entries[0].Name()), rollingZip)
+	plainZip := filepath.Join(tmp, "plain.zip")
+	zipOf(t, filepath.Join(v, "healthy"), plainZip)
+	for _, c := range [][2]string{
+		{rollingZip, filepath.Join(rolling, entries[0].Name())},
+		{filepath.Join(v, "healthy"), plainZip},
+	} {
+		out, errs, code := run(t, nil, "diff", "-f", "json", c[0], c[1])
+		if code != ExitOK {
+			t.Fatalf("diff %s %s: exit %d: %s", c[0], c[1], code, errs)
+		}
+		var d struct {
+			Verdict struct {
+				Class         string  `json:"class"`
+				DurationRatio float64 `json:"durationRatio"`
+			} `json:"verdict"`
+			Stages        []struct{ MatchedBy string } `json:"stages"`
+			NewStages     []any                        `json:"newStages"`
+			RemovedStages []any                        `json:"removedStages"`
+		}
+		if err := json.Unmarshal([]byte(out), &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.Verdict.Class != "unchanged" || d.Verdict.DurationRatio != 1 || len(d.Stages) == 0 || len(d.NewStages)+len(d.RemovedStages) != 0 {
+			t.Errorf("diff of one application in two layouts: %+v, %d stages, %d new, %d removed", d.Verdict, len(d.Stages), len(d.NewStages), len(d.RemovedStages))
+		}
 	}
 }
