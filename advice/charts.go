@@ -402,19 +402,17 @@ func capBars[T any](xs []T, n int, key func(T) (flagged bool, s Span, id int64))
 	return xs, omitted
 }
 
-func isDriver(id string) bool { return id == "driver" || id == "<driver>" }
-
 func executorChart(app *appmodel.Application, span func(int64, int64) Span) ExecutorChart {
 	ec := ExecutorChart{Points: []ExecutorPoint{}, Spans: []ExecutorSpan{}}
 	var execs []*appmodel.Executor
 	for _, e := range app.Executors {
-		if !isDriver(e.ID) {
+		if !e.IsDriver() {
 			execs = append(execs, e)
 		}
 	}
 	if len(execs) == 0 {
 		for _, e := range app.Executors {
-			if isDriver(e.ID) {
+			if e.IsDriver() {
 				execs = append(execs, e)
 				ec.LocalMode = true
 				break

@@ -88,7 +88,7 @@ func Build(app *appmodel.Application, st *eventlog.Stats, findings []detectors.F
 		}
 	}
 	for _, e := range app.Executors {
-		if e.ID != "driver" && e.ID != "<driver>" {
+		if !e.IsDriver() {
 			r.App.Executors++
 			r.App.Cores += e.TotalCores
 		}

@@ -21,14 +21,12 @@ func LocalMode(a *appmodel.Application) bool {
 		return strings.HasPrefix(strings.TrimSpace(m), "local") && !strings.HasPrefix(strings.TrimSpace(m), "local-cluster")
 	}
 	for _, e := range a.Executors {
-		if !isDriverID(e.ID) {
+		if !e.IsDriver() {
 			return false
 		}
 	}
 	return len(a.Executors) > 0
 }
-
-func isDriverID(id string) bool { return id == "driver" || id == "<driver>" }
 
 // TaskSlots is the largest number of tasks the application could run at
 // once: the most executor task slots (cores / spark.task.cpus) alive at the
@@ -42,7 +40,7 @@ func TaskSlots(a *appmodel.Application) int {
 	var evs []ev
 	local := LocalMode(a)
 	for _, e := range a.Executors {
-		if isDriverID(e.ID) != local {
+		if e.IsDriver() != local {
 			continue
 		}
 		n := e.MaxTasks

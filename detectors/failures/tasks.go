@@ -513,7 +513,7 @@ func suggestExclusion(a *appmodel.Application, sf *stageFailures, cause Cause) (
 	}
 	execs := 0
 	for _, e := range a.Executors {
-		if e.ID != "driver" && e.ID != "<driver>" {
+		if !e.IsDriver() {
 			execs++
 		}
 	}

@@ -25,7 +25,7 @@ func (b *Builder) onExecutorExcluded(e *eventlog.ExecutorExcluded, on bool) {
 	if ex.RemoveTime == 0 {
 		ex.Excluded = on
 	}
-	if ex.ID == "driver" {
+	if ex.IsDriver() {
 		return
 	}
 	if on {
@@ -50,7 +50,7 @@ func (b *Builder) onNodeExcluded(e *eventlog.NodeExcluded, on bool) {
 		if ex.RemoveTime == 0 {
 			ex.Excluded = on
 		}
-		if ex.ID == "driver" {
+		if ex.IsDriver() {
 			continue
 		}
 		if on {
@@ -84,7 +84,7 @@ func (b *Builder) onExcludedForStage(e *eventlog.ExcludedForStage, node bool) {
 		if ex.RemoveTime == 0 {
 			ex.ExcludedInStages = addInt(ex.ExcludedInStages, e.StageID)
 		}
-		if ex.ID != "driver" && len(ex.StageExclusions) < MaxExclusions {
+		if !ex.IsDriver() && len(ex.StageExclusions) < MaxExclusions {
 			ex.StageExclusions = append(ex.StageExclusions, x)
 		}
 		return
@@ -111,7 +111,7 @@ func (b *Builder) onExcludedForStage(e *eventlog.ExcludedForStage, node bool) {
 			st.excludeExecutor(id)
 		}
 		ex.ExcludedInStages = addInt(ex.ExcludedInStages, e.StageID)
-		if ex.ID != "driver" && len(ex.StageExclusions) < MaxExclusions {
+		if !ex.IsDriver() && len(ex.StageExclusions) < MaxExclusions {
 			ex.StageExclusions = append(ex.StageExclusions, x)
 		}
 	}

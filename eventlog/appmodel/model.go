@@ -189,6 +189,10 @@ type Executor struct {
 	hostAdded bool
 }
 
+// IsDriver reports whether the entry is the driver ("driver"; "<driver>"
+// in logs of Spark before 1.4).
+func (e *Executor) IsDriver() bool { return e.ID == "driver" || e.ID == "<driver>" }
+
 // MaxExclusions bounds Executor.Exclusions and StageExclusions.
 const MaxExclusions = 1000
 

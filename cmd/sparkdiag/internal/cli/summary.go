@@ -178,7 +178,7 @@ func writeSummary(w io.Writer, s *Streams, l loaded, top int) error {
 		units.Count(int64(tot.FailedTasks)), units.Count(int64(tot.KilledTasks)), units.Count(int64(spec))))
 	var nexec, removed, cores int
 	for _, e := range a.Executors {
-		if e.ID == "driver" || e.ID == "<driver>" {
+		if e.IsDriver() {
 			continue
 		}
 		nexec++
