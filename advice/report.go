@@ -68,6 +68,15 @@ type Counts struct {
 
 // Build makes the report of one application.
 func Build(app *appmodel.Application, st *eventlog.Stats, findings []detectors.Finding, ran []*detectors.Detector, tool appmodel.Tool) *Report {
+	r := BuildCompact(app, st, findings, ran, tool)
+	r.Charts = buildCharts(app, r.Findings)
+	return r
+}
+
+// BuildCompact makes the report without the charts (nil), for callers
+// that only summarise it, as the fleet review does: the charts walk the
+// flagged stages' tasks.
+func BuildCompact(app *appmodel.Application, st *eventlog.Stats, findings []detectors.Finding, ran []*detectors.Detector, tool appmodel.Tool) *Report {
 	doc := appmodel.NewDocument(app, st, tool)
 	r := &Report{
 		SchemaVersion: SchemaVersion,
@@ -106,7 +115,6 @@ func Build(app *appmodel.Application, st *eventlog.Stats, findings []detectors.F
 			r.Counts.Info++
 		}
 	}
-	r.Charts = buildCharts(app, r.Findings)
 	return r
 }
 

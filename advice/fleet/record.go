@@ -64,8 +64,6 @@ type Record struct {
 	// when the review was asked to (--diff-drift) and both logs could be
 	// read again.
 	Diff *DriftDiff `json:"diff,omitempty"`
-
-	worst detectors.Severity
 }
 
 // TaskSkew locates the most skewed stage of an application.
@@ -208,9 +206,6 @@ func recordOf(src string, r *advice.Report) *Record {
 			WallClockMs: f.Impact.WallClockMs, TaskTimeMs: f.Impact.TaskTimeMs, SavingsMs: f.Impact.SavingsMs,
 			Questions: f.Advice.Questions,
 		})
-		if f.Severity > rec.worst {
-			rec.worst = f.Severity
-		}
 		rec.Cost.SavingsMs += f.Impact.SavingsMs
 		if f.Severity >= detectors.Warning {
 			atStake += f.Impact.TaskTimeMs
@@ -222,7 +217,7 @@ func recordOf(src string, r *advice.Report) *Record {
 	total := r.App.Totals.ExecutorRunTime
 	rec.Cost.CoreHours = float64(total) / msPerHour
 	rec.Cost.CoreHoursAtStake = float64(min(atStake, total)) / msPerHour
-	rec.Worst = worstName(rec.worst)
+	rec.Worst = worstName(r.Worst())
 	return rec
 }
 

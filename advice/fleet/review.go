@@ -220,7 +220,7 @@ func reviewItem(ctx context.Context, it *Item, o *Options) ([]*Record, int) {
 	if it.Err != nil {
 		return []*Record{unreadable(it.Name, it.Err)}, 0
 	}
-	if !it.Start.IsZero() && !inWindow(it.Start.UnixMilli(), o) {
+	if !it.Start.IsZero() && !InWindow(it.Start.UnixMilli(), o.Since, o.Until) {
 		return nil, 1
 	}
 	logs := []*source.Log{it.Log}
@@ -259,14 +259,13 @@ func reviewItem(ctx context.Context, it *Item, o *Options) ([]*Record, int) {
 	return recs, skipped
 }
 
-func inWindow(start int64, o *Options) bool {
-	if !o.Since.IsZero() && start < o.Since.UnixMilli() {
+// InWindow reports whether an application that started at startMs (epoch
+// milliseconds) is in [since, until); a zero bound does not limit.
+func InWindow(startMs int64, since, until time.Time) bool {
+	if !since.IsZero() && startMs < since.UnixMilli() {
 		return false
 	}
-	if !o.Until.IsZero() && start >= o.Until.UnixMilli() {
-		return false
-	}
-	return true
+	return until.IsZero() || startMs < until.UnixMilli()
 }
 
 // modifiedBefore reports whether every part of a local log was last
@@ -297,11 +296,11 @@ func analyzeOne(name string, l *source.Log, o *Options) (rec *Record, ok bool) {
 	if err != nil {
 		return unreadable(name, err), true
 	}
-	if (!o.Since.IsZero() || !o.Until.IsZero()) && !inWindow(app.Start, o) {
+	if (!o.Since.IsZero() || !o.Until.IsZero()) && !InWindow(app.Start, o.Since, o.Until) {
 		return nil, false
 	}
 	fs := detectors.Run(app, o.Detectors, o.Config)
-	rep := advice.Build(app, st, fs, o.Detectors, o.Tool)
+	rep := advice.BuildCompact(app, st, fs, o.Detectors, o.Tool)
 	rec = recordOf(name, rep)
 	rec.App.StartEpoch = app.Start
 	rec.TaskSkew = maxSkew(app)

@@ -99,7 +99,7 @@ func (f *hsFlags) items(ctx context.Context, since, until time.Time, s *Streams)
 	var items []fleet.Item
 	for _, a := range apps {
 		for _, at := range a.Attempts {
-			if !inRange(at.StartTime, since, until) {
+			if !at.StartTime.IsZero() && !fleet.InWindow(at.StartTime.UnixMilli(), since, until) {
 				continue
 			}
 			appID, attempt := a.ID, at.ID
@@ -129,16 +129,6 @@ func (f *hsFlags) items(ctx context.Context, since, until time.Time, s *Streams)
 		fmt.Fprintf(s.Err, "sparkdiag: %s lists no application in the time window\n", c.URL())
 	}
 	return items, cleanup, nil
-}
-
-func inRange(t, since, until time.Time) bool {
-	if t.IsZero() {
-		return true
-	}
-	if !since.IsZero() && t.Before(since) {
-		return false
-	}
-	return until.IsZero() || t.Before(until)
 }
 
 // fetch downloads the log of one application attempt, given as
