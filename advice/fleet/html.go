@@ -23,7 +23,7 @@ var reviewTmpl = template.Must(template.New("review").Funcs(template.FuncMap{
 	"savings":   savingsCell,
 	"started":   started,
 	"drift":     driftCell,
-	"plural":    plural,
+	"plural":    units.Plural,
 	"inc":       func(i int) int { return i + 1 },
 	"oneLine":   oneLine,
 	"value":     func(d baseline.Drift) string { return baseline.FormatValue(d.Metric, d.Value) },
@@ -31,7 +31,7 @@ var reviewTmpl = template.Must(template.New("review").Funcs(template.FuncMap{
 	"bytes":     func(n int64) string { return units.Bytes(n) },
 	"sum":       func(a, b int64) int64 { return a + b },
 	"last":      func(i int, h []baseline.Run) bool { return i == len(h)-1 },
-	"utc":       func(ms int64) string { return startedAt(ms) },
+	"utc":       units.Minute,
 	"diffCmd":   DiffCommand,
 	"skew":      func(v float64) string { return baseline.FormatValue("skew", v) },
 }).Parse(reviewTemplate))
@@ -97,13 +97,6 @@ func WriteHTML(w io.Writer, res *Result, o TextOptions) error {
 	return bw.Flush()
 }
 
-func startedAt(ms int64) string {
-	if ms <= 0 {
-		return "-"
-	}
-	return started(&Record{App: &AppInfo{StartEpoch: ms}})
-}
-
 // historyChart draws a metric over the job's runs: one bar per run, the
 // last (this run) in the alarm colour, and the baseline's median as a
 // dashed line. Every string in it is escaped.
@@ -141,7 +134,7 @@ func historyChart(b *baseline.Baseline, metric string) template.HTML {
 		}
 		run := &b.History[i]
 		fmt.Fprintf(&sb, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %s</title></rect>`,
-			x, y(v), bw, math.Max(0.5, y(0)-y(v)), fill, esc(run.AppID), esc(startedAt(run.Start)), esc(baseline.FormatValue(metric, v)))
+			x, y(v), bw, math.Max(0.5, y(0)-y(v)), fill, esc(run.AppID), esc(units.Minute(run.Start)), esc(baseline.FormatValue(metric, v)))
 	}
 	if med, ok := b.Median[metric]; ok && b.Enough {
 		fmt.Fprintf(&sb, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="var(--fg)" stroke-dasharray="4 3"/>`, left, width-10, y(med), y(med))

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	json "github.com/goccy/go-json"
 
@@ -76,7 +75,7 @@ type TextOptions struct {
 // headline is the first line of the text and Markdown forms.
 func headline(res *Result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Reviewed %s", plural(res.Apps, "application"))
+	fmt.Fprintf(&b, "Reviewed %s", units.Plural(res.Apps, "application"))
 	var extra []string
 	if res.Unreadable > 0 {
 		extra = append(extra, fmt.Sprintf("%d unreadable", res.Unreadable))
@@ -88,7 +87,7 @@ func headline(res *Result) string {
 		fmt.Fprintf(&b, " (%s)", strings.Join(extra, ", "))
 	}
 	c := res.Counts
-	fmt.Fprintf(&b, ": %s, %s, %s", plural(c.Error, "error"), plural(c.Warning, "warning"), plural(c.Info, "info"))
+	fmt.Fprintf(&b, ": %s, %s, %d info", units.Plural(c.Error, "error"), units.Plural(c.Warning, "warning"), c.Info)
 	if res.SavingsMs > 0 {
 		fmt.Fprintf(&b, "; the fixes would save about %s of wall-clock time", units.Millis(res.SavingsMs))
 	}
@@ -96,16 +95,9 @@ func headline(res *Result) string {
 		fmt.Fprintf(&b, "; %s core-hours of tasks in all", coreHours(res.CoreHours))
 	}
 	if res.Drifting > 0 {
-		fmt.Fprintf(&b, "; %s drift from their job's usual runs", plural(res.Drifting, "application"))
+		fmt.Fprintf(&b, "; %s drift from their job's usual runs", units.Plural(res.Drifting, "application"))
 	}
 	return b.String() + "."
-}
-
-func plural(n int, w string) string {
-	if n == 1 || w == "info" {
-		return fmt.Sprintf("%d %s", n, w)
-	}
-	return fmt.Sprintf("%d %ss", n, w)
 }
 
 func coreHours(h float64) string {
@@ -122,10 +114,10 @@ func coreHours(h float64) string {
 }
 
 func started(r *Record) string {
-	if r.App == nil || r.App.StartEpoch <= 0 {
+	if r.App == nil {
 		return "-"
 	}
-	return time.UnixMilli(r.App.StartEpoch).UTC().Format("2006-01-02 15:04")
+	return units.Minute(r.App.StartEpoch)
 }
 
 func countsCell(r *Record) string {
@@ -319,7 +311,7 @@ func historyTable(r *Record) *render.Table {
 		if i == len(h)-1 {
 			mark = "*"
 		}
-		t.Add(mark, run.AppID, time.UnixMilli(run.Start).UTC().Format("2006-01-02 15:04"),
+		t.Add(mark, run.AppID, units.Minute(run.Start),
 			units.Millis(run.DurationMs), units.Millis(run.TaskTimeMs), units.Bytes(run.InputBytes),
 			units.Bytes(run.ShuffleReadBytes+run.ShuffleWriteBytes), units.Bytes(run.MemoryBytesSpilled+run.DiskBytesSpilled),
 			fmt.Sprint(run.Tasks), fmt.Sprint(run.FailedTasks), baseline.FormatValue("skew", run.TaskSkew))

@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -160,17 +159,9 @@ func severityTitle(s detectors.Severity) string {
 	return "Info"
 }
 
-// plural writes "1 finding", "2 findings".
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
-}
-
 // countsLine is "2 errors, 1 warning, 0 info".
 func countsLine(c advice.Counts) string {
-	return fmt.Sprintf("%s, %s, %d info", plural(c.Error, "error"), plural(c.Warning, "warning"), c.Info)
+	return fmt.Sprintf("%s, %s, %d info", units.Plural(c.Error, "error"), units.Plural(c.Warning, "warning"), c.Info)
 }
 
 // status is "completed", "incomplete", "in progress" or "cut off".
@@ -202,7 +193,7 @@ func executorsLine(r *advice.Report) string {
 		}
 		return "none: the driver ran the tasks (local mode)"
 	}
-	s := fmt.Sprintf("%s, %d cores", plural(r.App.Executors, "executor"), r.App.Cores)
+	s := fmt.Sprintf("%s, %d cores", units.Plural(r.App.Executors, "executor"), r.App.Cores)
 	if r.Charts != nil && r.Charts.Executors.MaxExecutors > 0 && r.Charts.Executors.MaxExecutors != r.App.Executors {
 		s += fmt.Sprintf(" (at most %d at once)", r.Charts.Executors.MaxExecutors)
 	}

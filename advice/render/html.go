@@ -43,7 +43,7 @@ var pageTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"sevTitle": severityTitle,
 	"status":   status,
 	"execs":    executorsLine,
-	"plural":   plural,
+	"plural":   units.Plural,
 	"title":    title,
 	"join":     strings.Join,
 	"clean":    clean,
@@ -156,7 +156,7 @@ func coresNote(r *advice.Report) string {
 	if r.App.Executors == 0 {
 		return "local mode: the driver ran the tasks"
 	}
-	return plural(r.App.Cores, "core")
+	return units.Plural(r.App.Cores, "core")
 }
 
 // CSS is the stylesheet of the HTML report, for other self-contained pages

@@ -108,7 +108,7 @@ func writeMarkdown(w io.Writer, r *advice.Report) {
 	fmt.Fprintf(w, "## sparkdiag: %s\n\n", md(title(r)))
 	verdict := "no problems found"
 	if len(r.Findings) > 0 {
-		verdict = plural(len(r.Findings), "finding") + ": " + countsLine(r.Counts)
+		verdict = units.Plural(len(r.Findings), "finding") + ": " + countsLine(r.Counts)
 	}
 	fmt.Fprintf(w, "%s · Spark %s · %s · %s · **%s**\n\n", code(a.ID), md(orUnknown(a.SparkVersion)),
 		md(status(r)), units.Millis(a.DurationMs), verdict)
@@ -126,8 +126,8 @@ func writeMarkdown(w io.Writer, r *advice.Report) {
 	row("Spark", md(orUnknown(a.SparkVersion))+", user "+md(orUnknown(a.SparkUser)))
 	row("Status", md(status(r)))
 	row("Duration", units.Millis(a.DurationMs))
-	row("Work", md(fmt.Sprintf("%s (%d failed), %s, %s tasks, %s task time", plural(a.Jobs, "job"), a.FailedJobs,
-		plural(a.Stages, "stage"), units.Count(int64(a.Totals.Tasks)), units.Millis(a.Totals.ExecutorRunTime))))
+	row("Work", md(fmt.Sprintf("%s (%d failed), %s, %s tasks, %s task time", units.Plural(a.Jobs, "job"), a.FailedJobs,
+		units.Plural(a.Stages, "stage"), units.Count(int64(a.Totals.Tasks)), units.Millis(a.Totals.ExecutorRunTime))))
 	row("Executors", md(executorsLine(r)))
 	t := a.Totals
 	row("Data", md(fmt.Sprintf("input %s, output %s, shuffle read %s, shuffle write %s, spill %s",

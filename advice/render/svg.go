@@ -352,7 +352,7 @@ func executorsSVG(r *advice.Report) string {
 			if end <= p.TMs {
 				continue
 			}
-			tip := fmt.Sprintf("from %s: %s, %d cores", units.Millis(p.TMs), plural(p.Executors, "executor"), p.Cores)
+			tip := fmt.Sprintf("from %s: %s, %d cores", units.Millis(p.TMs), units.Plural(p.Executors, "executor"), p.Cores)
 			s.rect(x(p.TMs), top, x(end)-x(p.TMs), plotH, "hover", tip)
 		}
 	}
@@ -386,7 +386,7 @@ func topStagesSVG(r *advice.Report, prefix string) string {
 			s.endLink()
 		}
 		s.text(nameW+math.Max(w, 1)+6, y+14, "value", "start",
-			units.Millis(st.DurationMs)+" · "+plural(st.Tasks, "task"))
+			units.Millis(st.DurationMs)+" · "+units.Plural(st.Tasks, "task"))
 	}
 	return s.String()
 }

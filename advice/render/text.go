@@ -196,15 +196,15 @@ func (t *Text) write(w io.Writer, r *advice.Report) {
 	kv("spark", fmt.Sprintf("%s, user %s", orUnknown(a.SparkVersion), orUnknown(a.SparkUser)))
 	kv("status", status(r))
 	kv("duration", units.Millis(a.DurationMs))
-	kv("work", fmt.Sprintf("%s (%d failed), %s, %s tasks, %s task time", plural(a.Jobs, "job"), a.FailedJobs,
-		plural(a.Stages, "stage"), units.Count(int64(a.Totals.Tasks)), units.Millis(a.Totals.ExecutorRunTime)))
+	kv("work", fmt.Sprintf("%s (%d failed), %s, %s tasks, %s task time", units.Plural(a.Jobs, "job"), a.FailedJobs,
+		units.Plural(a.Stages, "stage"), units.Count(int64(a.Totals.Tasks)), units.Millis(a.Totals.ExecutorRunTime)))
 	kv("executors", executorsLine(r))
 	tot := a.Totals
 	kv("data", fmt.Sprintf("input %s, output %s, shuffle read %s, shuffle write %s, spill %s",
 		units.Bytes(tot.InputBytes), units.Bytes(tot.OutputBytes), units.Bytes(tot.ShuffleReadBytes),
 		units.Bytes(tot.ShuffleWriteBytes), units.Bytes(tot.DiskBytesSpilled)))
 	if len(r.Findings) == 0 {
-		kv("findings", fmt.Sprintf("none: no problems found by %s", plural(len(r.Detectors), "detector")))
+		kv("findings", fmt.Sprintf("none: no problems found by %s", units.Plural(len(r.Detectors), "detector")))
 		return
 	}
 	kv("findings", fmt.Sprintf("%d: %s", len(r.Findings), countsLine(r.Counts)))

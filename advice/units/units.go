@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Bytes formats a byte count with binary prefixes: "0 B", "512 B", "1.5 KiB",
@@ -95,4 +96,21 @@ func Ratio(f float64) string {
 		return fmt.Sprintf("%.0fx", f)
 	}
 	return fmt.Sprintf("%.1fx", f)
+}
+
+// Plural writes a count with its noun: "1 finding", "2 findings".
+func Plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// Minute writes an epoch-millisecond time in UTC to the minute,
+// "2024-06-01 02:15", as tables show start times; "-" when unknown (0).
+func Minute(ms int64) string {
+	if ms <= 0 {
+		return "-"
+	}
+	return time.UnixMilli(ms).UTC().Format("2006-01-02 15:04")
 }

@@ -34,3 +34,20 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestPluralAndMinute(t *testing.T) {
+	for _, c := range []struct {
+		got, want string
+	}{
+		{Plural(0, "finding"), "0 findings"},
+		{Plural(1, "finding"), "1 finding"},
+		{Plural(12, "run"), "12 runs"},
+		{Minute(0), "-"},
+		{Minute(-5), "-"},
+		{Minute(1795482849556), "2026-11-24 01:14"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}

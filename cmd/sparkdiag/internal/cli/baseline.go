@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"time"
 
 	json "github.com/goccy/go-json"
 	"github.com/spf13/cobra"
@@ -72,7 +71,7 @@ backfill).`,
 			}
 			t := newTable("JOB", "RUNS", "FIRST RUN", "LAST RUN").alignRight(1)
 			for _, j := range js {
-				t.add(j.Name, fmt.Sprint(j.Runs), when(j.First), when(j.Last))
+				t.add(j.Name, fmt.Sprint(j.Runs), units.Minute(j.First), units.Minute(j.Last))
 			}
 			return t.render(w, s)
 		},
@@ -107,14 +106,14 @@ backfill).`,
 					Runs  []baseline.Run     `json:"runs"`
 				}{args[1], usual, runs})
 			}
-			fmt.Fprintf(w, "%s: %s\n\n", args[1], plural(len(runs), "run"))
+			fmt.Fprintf(w, "%s: %s\n\n", args[1], units.Plural(len(runs), "run"))
 			t := newTable("RUN", "STARTED (UTC)", "DURATION", "TASK TIME", "INPUT", "OUTPUT", "SHUFFLE", "SPILL", "TASKS", "FAILED", "SKEW", "FINDINGS").alignRight(2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 			for _, r := range runs {
 				findings := fmt.Sprint(r.Findings)
 				if r.Worst != "" {
 					findings += " (" + r.Worst + ")"
 				}
-				t.add(r.AppID, when(r.Start), units.Millis(r.DurationMs), units.Millis(r.TaskTimeMs), units.Bytes(r.InputBytes),
+				t.add(r.AppID, units.Minute(r.Start), units.Millis(r.DurationMs), units.Millis(r.TaskTimeMs), units.Bytes(r.InputBytes),
 					units.Bytes(r.OutputBytes), units.Bytes(r.ShuffleReadBytes+r.ShuffleWriteBytes),
 					units.Bytes(r.MemoryBytesSpilled+r.DiskBytesSpilled), fmt.Sprint(r.Tasks), fmt.Sprint(r.FailedTasks),
 					baseline.FormatValue("skew", r.TaskSkew), findings)
@@ -141,26 +140,12 @@ backfill).`,
 			if n == 0 {
 				return noInputErrorf("%s: nothing to forget for job %q", args[0], args[1])
 			}
-			fmt.Fprintf(s.Out, "forgot %s of %s\n", plural(n, "run"), args[1])
+			fmt.Fprintf(s.Out, "forgot %s of %s\n", units.Plural(n, "run"), args[1])
 			return nil
 		},
 	}
 	c.AddCommand(jobs, show, forget)
 	return c
-}
-
-func when(ms int64) string {
-	if ms <= 0 {
-		return "-"
-	}
-	return time.UnixMilli(ms).UTC().Format("2006-01-02 15:04")
-}
-
-func plural(n int, w string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, w)
-	}
-	return fmt.Sprintf("%d %ss", n, w)
 }
 
 func writeJSON(w io.Writer, v any) error {
