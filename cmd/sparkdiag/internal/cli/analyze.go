@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bufio"
-	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -13,7 +11,6 @@ import (
 
 	"github.com/sparkdiag/sparkdiag/advice"
 	"github.com/sparkdiag/sparkdiag/advice/render"
-	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/detectors"
 	"github.com/sparkdiag/sparkdiag/detectors/all"
 )
@@ -140,12 +137,6 @@ func knownSelector(sel string) bool {
 	return false
 }
 
-// output is one place a report goes: a file, or stdout for "-".
-type output struct {
-	path   string
-	format string
-}
-
 // outputs resolves --format and -o into where the reports go and in which
 // format; a file's format comes from its extension.
 func (o *analyzeOptions) outputs() ([]output, error) {
@@ -234,27 +225,12 @@ func runAnalyze(o *analyzeOptions, args []string, s *Streams) error {
 // report behind.
 func writeReports(out output, reports []*advice.Report, o *analyzeOptions, s *Streams) error {
 	opts := render.Options{Compact: o.compact}
-	if out.path == "-" {
+	if out.toStdout() {
 		opts.Terminal, opts.Color, opts.Width = s.OutTTY, s.Color, s.Width
 	}
 	rd, err := render.ByName(out.format, opts)
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	if out.path == "-" {
-		w := bufio.NewWriter(s.Out)
-		if err := rd.RenderAll(w, reports); err != nil {
-			return err
-		}
-		return w.Flush()
-	}
-	if err := writeFileAtomic(out.path, func(w io.Writer) error { return rd.RenderAll(w, reports) }); err != nil {
-		return err
-	}
-	if s.ErrTTY && !o.read.quiet {
-		if st, err := os.Stat(out.path); err == nil {
-			fmt.Fprintf(s.Err, "sparkdiag: wrote %s (%s, %s)\n", out.path, out.format, units.Bytes(st.Size()))
-		}
-	}
-	return nil
+	return writeOutput(out, s, o.read.quiet, func(w io.Writer) error { return rd.RenderAll(w, reports) })
 }

@@ -27,27 +27,23 @@ backfill).`,
 	}
 	var format string
 	c.PersistentFlags().StringVarP(&format, "format", "f", "text", "output format: text or json")
+	// openRO checks --format, then opens the store for reading: what the
+	// read-only subcommands start with.
 	openRO := func(path string) (*baseline.Store, error) {
+		if format != "text" && format != "json" {
+			return nil, usageErrorf("--format %q: want text or json", format)
+		}
 		st, err := baseline.Open(path, baseline.Options{ReadOnly: true})
 		if err != nil {
 			return nil, noInputErrorf("%v", err)
 		}
 		return st, nil
 	}
-	checkFormat := func() error {
-		if format != "text" && format != "json" {
-			return usageErrorf("--format %q: want text or json", format)
-		}
-		return nil
-	}
 	jobs := &cobra.Command{
 		Use:   "jobs STORE",
 		Short: "List the jobs of the store, with their number of runs and their first and last run",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			if err := checkFormat(); err != nil {
-				return err
-			}
 			st, err := openRO(args[0])
 			if err != nil {
 				return err
@@ -81,9 +77,6 @@ backfill).`,
 		Short: "Show a job's recorded runs, oldest first, and its usual values (the medians of the last runs)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(_ *cobra.Command, args []string) error {
-			if err := checkFormat(); err != nil {
-				return err
-			}
 			st, err := openRO(args[0])
 			if err != nil {
 				return err

@@ -3,11 +3,46 @@ package cli
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/sparkdiag/sparkdiag/advice/units"
 )
+
+// output is one place a report goes: a file, or stdout for "-".
+type output struct {
+	path   string
+	format string
+}
+
+// toStdout reports whether the output is standard output, where
+// renderers may fit a terminal.
+func (out output) toStdout() bool { return out.path == "-" }
+
+// writeOutput writes one output: standard output through a buffer, or a
+// file written whole (writeFileAtomic); on a terminal, a written file is
+// announced on stderr unless quiet.
+func writeOutput(out output, s *Streams, quiet bool, write func(io.Writer) error) error {
+	if out.toStdout() {
+		w := bufio.NewWriter(s.Out)
+		if err := write(w); err != nil {
+			return err
+		}
+		return w.Flush()
+	}
+	if err := writeFileAtomic(out.path, write); err != nil {
+		return err
+	}
+	if s.ErrTTY && !quiet {
+		if st, err := os.Stat(out.path); err == nil {
+			fmt.Fprintf(s.Err, "sparkdiag: wrote %s (%s, %s)\n", out.path, out.format, units.Bytes(st.Size()))
+		}
+	}
+	return nil
+}
 
 // writeFileAtomic writes a report file next to its final name and renames
 // it when complete, so that a failed run leaves no half report behind.

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/sparkdiag/sparkdiag/advice/baseline"
 	"github.com/sparkdiag/sparkdiag/advice/fleet"
-	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/detectors"
 	"github.com/sparkdiag/sparkdiag/detectors/all"
 )
@@ -137,11 +135,6 @@ func parseWhen(flag, v string, now time.Time) (time.Time, error) {
 	return time.Time{}, usageErrorf("--%s %q: want a date (2024-06-01), a time (2024-06-01T02:00:00Z) or a duration ago (36h, 7d)", flag, v)
 }
 
-type reviewOutput struct {
-	path   string
-	format string
-}
-
 func reviewFormat(name string) (string, error) {
 	switch strings.ToLower(name) {
 	case "text", "txt":
@@ -158,15 +151,15 @@ func reviewFormat(name string) (string, error) {
 	return "", fmt.Errorf("unknown format %q: want text, json, jsonl, markdown or html", name)
 }
 
-func (o *reviewOptions) outputs() ([]reviewOutput, error) {
+func (o *reviewOptions) outputs() ([]output, error) {
 	def, err := reviewFormat(o.format)
 	if err != nil {
 		return nil, usageErrorf("--format: %v", err)
 	}
 	if len(o.output) == 0 {
-		return []reviewOutput{{"-", def}}, nil
+		return []output{{"-", def}}, nil
 	}
-	var outs []reviewOutput
+	var outs []output
 	seen := map[string]bool{}
 	for _, p := range o.output {
 		if p == "" || seen[p] {
@@ -174,7 +167,7 @@ func (o *reviewOptions) outputs() ([]reviewOutput, error) {
 		}
 		seen[p] = true
 		if p == "-" {
-			outs = append(outs, reviewOutput{"-", def})
+			outs = append(outs, output{"-", def})
 			continue
 		}
 		ext := strings.TrimPrefix(filepath.Ext(p), ".")
@@ -182,7 +175,7 @@ func (o *reviewOptions) outputs() ([]reviewOutput, error) {
 		if err != nil {
 			return nil, usageErrorf("-o %s: the extension must be .txt, .json, .jsonl, .md or .html", p)
 		}
-		outs = append(outs, reviewOutput{p, f})
+		outs = append(outs, output{p, f})
 	}
 	return outs, nil
 }
@@ -290,8 +283,12 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 	return nil
 }
 
-func writeReview(out reviewOutput, res *fleet.Result, o *reviewOptions, s *Streams) error {
-	render := func(w io.Writer, terminal bool, width int) error {
+func writeReview(out output, res *fleet.Result, o *reviewOptions, s *Streams) error {
+	terminal, width := false, 0
+	if out.toStdout() {
+		terminal, width = s.OutTTY, s.Width
+	}
+	return writeOutput(out, s, o.read.quiet, func(w io.Writer) error {
 		switch out.format {
 		case "json":
 			return fleet.WriteJSON(w, res)
@@ -304,21 +301,5 @@ func writeReview(out reviewOutput, res *fleet.Result, o *reviewOptions, s *Strea
 		default:
 			return fleet.WriteText(w, res, fleet.TextOptions{Terminal: terminal, Width: width, Limit: o.limit})
 		}
-	}
-	if out.path == "-" {
-		w := bufio.NewWriter(s.Out)
-		if err := render(w, s.OutTTY, s.Width); err != nil {
-			return err
-		}
-		return w.Flush()
-	}
-	if err := writeFileAtomic(out.path, func(w io.Writer) error { return render(w, false, 0) }); err != nil {
-		return err
-	}
-	if s.ErrTTY && !o.read.quiet {
-		if st, err := os.Stat(out.path); err == nil {
-			fmt.Fprintf(s.Err, "sparkdiag: wrote %s (%s, %s)\n", out.path, out.format, units.Bytes(st.Size()))
-		}
-	}
-	return nil
+	})
 }
