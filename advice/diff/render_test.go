@@ -3,7 +3,6 @@ package diff
 import (
 	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/sparkdiag/sparkdiag/advice/render"
+	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -19,21 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // a mismatch it writes testdata/name.got.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != got {
-		_ = os.WriteFile(path+".got", []byte(got), 0o644)
-		t.Errorf("output differs from %s (see %s.got; go test -update rewrites it)", path, path)
-	}
+	testlogs.Golden(t, filepath.Join("testdata", name), got, *update)
 }
 
 // synthDiff is a diff with something in every section: skew and spill in

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	json "github.com/goccy/go-json"
+	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -28,21 +29,7 @@ func run(t *testing.T, stdin []byte, args ...string) (string, string, int) {
 // mismatch it writes testdata/name.got for inspection.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != got {
-		_ = os.WriteFile(path+".got", []byte(got), 0o644)
-		t.Errorf("output differs from %s (see %s.got; go test -update rewrites it)", path, path)
-	}
+	testlogs.Golden(t, filepath.Join("testdata", name), got, *update)
 }
 
 func TestSummaryText(t *testing.T) {
