@@ -105,6 +105,26 @@ func changed(b, n, floor int64) bool {
 	return r == 0 || r >= changeRatio || r <= 1/changeRatio
 }
 
+// dataReasons are the bytes reasons (input, shuffle read and write,
+// output) of a stage or of the application's totals, in that order.
+func dataReasons(b, n *StageStats) []Reason {
+	var rs []Reason
+	for _, c := range []struct {
+		kind, label string
+		b, n        int64
+	}{
+		{"input", "input", b.InputBytes, n.InputBytes},
+		{"shuffleRead", "shuffle read", b.ShuffleReadBytes, n.ShuffleReadBytes},
+		{"shuffleWrite", "shuffle write", b.ShuffleWriteBytes, n.ShuffleWriteBytes},
+		{"output", "output", b.OutputBytes, n.OutputBytes},
+	} {
+		if r, ok := bytesReason(c.kind, c.label, c.b, c.n); ok {
+			rs = append(rs, r)
+		}
+	}
+	return rs
+}
+
 func bytesReason(kind, label string, b, n int64) (Reason, bool) {
 	if !changed(b, n, sizeFloor) {
 		return Reason{}, false
@@ -132,19 +152,7 @@ func stageReasons(b, n *StageStats) []Reason {
 		rs = append(rs, Reason{Kind: "tasks", Unit: "count", Base: float64(b.Tasks), New: float64(n.Tasks),
 			Message: fmt.Sprintf("tasks %s → %s", units.Count(int64(b.Tasks)), units.Count(int64(n.Tasks)))})
 	}
-	for _, c := range []struct {
-		kind, label string
-		b, n        int64
-	}{
-		{"input", "input", b.InputBytes, n.InputBytes},
-		{"shuffleRead", "shuffle read", b.ShuffleReadBytes, n.ShuffleReadBytes},
-		{"shuffleWrite", "shuffle write", b.ShuffleWriteBytes, n.ShuffleWriteBytes},
-		{"output", "output", b.OutputBytes, n.OutputBytes},
-	} {
-		if r, ok := bytesReason(c.kind, c.label, c.b, c.n); ok {
-			rs = append(rs, r)
-		}
-	}
+	rs = append(rs, dataReasons(b, n)...)
 	if r, ok := gcReason(b.GCTimeMs, b.TaskTimeMs, n.GCTimeMs, n.TaskTimeMs); ok {
 		rs = append(rs, r)
 	}
@@ -443,19 +451,7 @@ func classify(d *Diff, base, nw *appmodel.Application) {
 			Message: fmt.Sprintf("task time %s (%s → %s)", growth(float64(b.TaskTimeMs), float64(n.TaskTimeMs)),
 				units.Millis(b.TaskTimeMs), units.Millis(n.TaskTimeMs))})
 	}
-	for _, c := range []struct {
-		kind, label string
-		b, n        int64
-	}{
-		{"input", "input", b.InputBytes, n.InputBytes},
-		{"shuffleRead", "shuffle read", b.ShuffleReadBytes, n.ShuffleReadBytes},
-		{"shuffleWrite", "shuffle write", b.ShuffleWriteBytes, n.ShuffleWriteBytes},
-		{"output", "output", b.OutputBytes, n.OutputBytes},
-	} {
-		if r, ok := bytesReason(c.kind, c.label, c.b, c.n); ok {
-			add(r)
-		}
-	}
+	d.Reasons = append(d.Reasons, dataReasons(&b, &n)...)
 
 	// Causes, most specific first.
 	causes := map[string]bool{}

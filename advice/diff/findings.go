@@ -19,6 +19,37 @@ type Findings struct {
 	Same   []FindingChange `json:"same"`
 }
 
+// Listed is a change the reports list, with its list's label.
+type Listed struct {
+	Label string
+	*FindingChange
+}
+
+// Listed returns the new, worse, gone and better findings, in that order,
+// each with its label: what the text and Markdown reports show (the
+// unchanged ones are only counted).
+func (f *Findings) Listed() []Listed {
+	var out []Listed
+	for _, l := range []struct {
+		label string
+		fs    []FindingChange
+	}{{"new", f.New}, {"worse", f.Worse}, {"gone", f.Gone}, {"better", f.Better}} {
+		for i := range l.fs {
+			out = append(out, Listed{l.label, &l.fs[i]})
+		}
+	}
+	return out
+}
+
+// ID is the finding's ID in NEW's analyze report, or in BASE's when it
+// is gone.
+func (c *FindingChange) ID() string {
+	if c.NewID != "" {
+		return c.NewID
+	}
+	return c.BaseID
+}
+
 // FindingChange is one finding in one or both runs.
 type FindingChange struct {
 	// Key identifies the finding across runs: its detector and the matched

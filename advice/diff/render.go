@@ -222,21 +222,12 @@ func (t *Text) Render(w io.Writer, d *Diff) error {
 	fmt.Fprintln(bw)
 	fmt.Fprintln(bw, t.paint(ansiBold, "FINDINGS")+fmt.Sprintf(" (%d new, %d worse, %d gone, %d better, %d same)",
 		len(f.New), len(f.Worse), len(f.Gone), len(f.Better), len(f.Same)))
-	for _, l := range []struct {
-		label string
-		fs    []FindingChange
-	}{{"new", f.New}, {"worse", f.Worse}, {"gone", f.Gone}, {"better", f.Better}} {
-		for _, c := range l.fs {
-			id := c.NewID
-			if id == "" {
-				id = c.BaseID
-			}
-			msg := c.Message
-			if l.label == "worse" || l.label == "better" {
-				msg += fmt.Sprintf(" (was %s: %s)", c.BaseSeverity, c.BaseMessage)
-			}
-			t.line(bw, fmt.Sprintf("   %-6s %s %s ", l.label, t.sev(c.Severity), id), msg)
+	for _, c := range f.Listed() {
+		msg := c.Message
+		if c.Label == "worse" || c.Label == "better" {
+			msg += fmt.Sprintf(" (was %s: %s)", c.BaseSeverity, c.BaseMessage)
 		}
+		t.line(bw, fmt.Sprintf("   %-6s %s %s ", c.Label, t.sev(c.Severity), c.ID()), msg)
 	}
 	return bw.Flush()
 }
@@ -469,17 +460,8 @@ func (m *Markdown) Render(w io.Writer, d *Diff) error {
 	f := &d.Findings
 	fmt.Fprintf(bw, "## Findings\n\n%d new, %d worse, %d gone, %d better, %d the same.\n\n", len(f.New), len(f.Worse), len(f.Gone), len(f.Better), len(f.Same))
 	rows = nil
-	for _, l := range []struct {
-		label string
-		fs    []FindingChange
-	}{{"new", f.New}, {"worse", f.Worse}, {"gone", f.Gone}, {"better", f.Better}} {
-		for _, c := range l.fs {
-			id := c.NewID
-			if id == "" {
-				id = c.BaseID
-			}
-			rows = append(rows, []string{l.label, c.Severity.String(), id, c.Message})
-		}
+	for _, c := range f.Listed() {
+		rows = append(rows, []string{c.Label, c.Severity.String(), c.ID(), c.Message})
 	}
 	if len(rows) > 0 {
 		mdTable(bw, []string{"change", "severity", "finding", "message"}, nil, rows)
