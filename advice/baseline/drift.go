@@ -70,6 +70,13 @@ type Policy struct {
 // DefaultPolicy is the policy used when none is given.
 func DefaultPolicy() Policy { return Policy{MinRuns: 3, Window: 10, Ratio: 1.5, MADs: 3} }
 
+// WithDefaults is the policy with DefaultPolicy's value in every field
+// left unset (or out of range).
+func (p Policy) WithDefaults() Policy {
+	p.defaults()
+	return p
+}
+
 func (p *Policy) defaults() {
 	d := DefaultPolicy()
 	if p.MinRuns <= 0 {

@@ -315,10 +315,7 @@ func applyBaselines(recs []*Record, o *Options) error {
 		}
 	}
 	sort.SliceStable(order, func(i, j int) bool { return order[i].App.StartEpoch < order[j].App.StartEpoch })
-	p := o.Policy
-	if p.Window <= 0 {
-		p.Window = baseline.DefaultPolicy().Window
-	}
+	p := o.Policy.WithDefaults() // History needs the window
 	for _, r := range order {
 		run := RunOf(r)
 		hist, err := o.Store.History(&run, p.Window)
