@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sparkdiag/sparkdiag/detectors"
+	"github.com/sparkdiag/sparkdiag/detectors/triage"
 	"github.com/sparkdiag/sparkdiag/eventlog"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
 )
@@ -88,7 +89,7 @@ func BuildCompact(app *appmodel.Application, st *eventlog.Stats, findings []dete
 			EndTime: appmodel.FormatTime(app.End), DurationMs: app.Duration(), Completed: app.Complete,
 			Jobs: len(app.Jobs), Stages: len(app.Stages), SQL: len(app.SQL), Totals: doc.App.Totals,
 		},
-		Findings:  withIDs(Rank(findings)),
+		Findings:  withIDs(Rank(triage.Run(app, findings))),
 		Detectors: []string{},
 	}
 	for _, j := range app.Jobs {
