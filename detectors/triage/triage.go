@@ -235,7 +235,7 @@ func ownWork(c *Context) {
 		g.Impact.WallClockShare = float64(g.Impact.WallClockMs) / float64(c.AppMs)
 		g.Impact.SavingsMs = 0
 		g.SQLOperator = ""
-		note(&g, "the stages are Spark's own %s, not the application's code: no repartitioning advice", kind)
+		note(&g, ownWorkNote+"%s, not the application's code: no repartitioning advice", kind)
 		share := g.Impact.WallClockShare
 		if wall < c.Rules.OwnWorkMs || share < c.Rules.OwnWorkShare {
 			demote(&g, detectors.Info, "Spark's own %s took %s (%s of the application); it is reported as a warning from %s and %s",
@@ -248,6 +248,18 @@ func ownWork(c *Context) {
 		out = append(out, g)
 	}
 	c.Findings = out
+}
+
+const ownWorkNote = "the stages are Spark's own "
+
+// isOwnWork reports whether the own-work processor made f.
+func isOwnWork(f *detectors.Finding) bool {
+	for _, n := range f.Triage {
+		if strings.HasPrefix(n, ownWorkNote) {
+			return true
+		}
+	}
+	return false
 }
 
 // ownStages are the stage attempts of one kind of Spark's own work.
@@ -293,7 +305,9 @@ func lowerFirst(s string) string {
 func group(c *Context) {
 	c.Findings = groupFailures(c.Findings)
 	c.Findings = groupSlowExecutors(c, c.Findings)
-	c.Findings = groupByDetector(c, c.Findings, "GC001", func(f *detectors.Finding) bool { return f.Subject.Kind == detectors.SubjectStage })
+	c.Findings = groupByDetector(c, c.Findings, "GC001", func(f *detectors.Finding) bool {
+		return f.Subject.Kind == detectors.SubjectStage && !isOwnWork(f)
+	})
 	c.Findings = groupSameEvidence(c.Findings)
 }
 
