@@ -249,5 +249,11 @@ func accuracyTable(labels []labeledLog, scores map[string]*score) string {
 		fmt.Fprintf(&b, "| %s %s | %s | %d | %d | %d | %d | %.2f | %.2f |\n", d.ID, d.Name, strings.Join(d.Problems, ", "),
 			s.tp, s.fn, s.fp, s.quietOK, s.precision(), s.recall())
 	}
+	// The hand-checked precision on real public logs (docs/accuracy-real-logs.md)
+	// follows the generated table.
+	if real, err := os.ReadFile(filepath.Join(testlogs.Root(), "docs", "accuracy-real-logs.md")); err == nil {
+		b.WriteString("\n")
+		b.Write(real)
+	}
 	return b.String()
 }
