@@ -89,6 +89,7 @@ type Context struct {
 // Chain is the fixed order of the processors.
 var Chain = []Processor{
 	{"sanity", "clamps impacts to the application's wall-clock; impossible timestamps keep timing findings at info", sanity},
+	{"consistency", "the numbers inside a finding must add up: a part is never larger than its whole", consistency},
 	{"own-work", "folds findings about Spark's own jobs into one finding per kind of own work", ownWork},
 	{"warm-up", "names first-wave JVM warm-up and executor cold start instead of a straggler", warmUp},
 	{"group", "one cause, one finding: slow executors, GC, failures of an aborted stage, repeated plan references", group},
@@ -170,6 +171,33 @@ func sanity(c *Context) {
 		if c.TimesSuspect && performance(f) {
 			demote(f, detectors.Info, "the application's timestamps are impossible (%s to %s), so its timings cannot be trusted",
 				appmodel.FormatTime(a.Start), appmodel.FormatTime(a.End))
+		}
+	}
+}
+
+// ---- consistency
+
+// consistency checks that a finding's numbers agree with each other: a
+// task is not longer than the stage it ran in, and a single place cannot
+// save more than its own wall-clock. Savings over the wall-clock are
+// clamped; a longest task longer than its stage means the log's times
+// disagree, and a timing finding built on them is not a warning.
+func consistency(c *Context) {
+	for i := range c.Findings {
+		f := &c.Findings[i]
+		im := &f.Impact
+		if len(f.Related) == 0 && im.WallClockMs > 0 && im.SavingsMs > im.WallClockMs {
+			note(f, "savings clamped from %s to the %s it is spread over", units.Millis(im.SavingsMs), units.Millis(im.WallClockMs))
+			im.SavingsMs = im.WallClockMs
+		}
+		if f.Subject.Kind != detectors.SubjectStage || im.WallClockMs <= 0 || !performance(f) {
+			continue
+		}
+		for _, e := range f.Evidence {
+			if e.Name == "longest task" && e.Unit == "ms" && int64(e.Value) > im.WallClockMs+1000 {
+				demote(f, detectors.Info, "its longest task (%s) is longer than its stage (%s): the log's times disagree",
+					units.Millis(int64(e.Value)), units.Millis(im.WallClockMs))
+			}
 		}
 	}
 }

@@ -238,3 +238,16 @@ func TestChainIsDocumented(t *testing.T) {
 		names[p.Name] = true
 	}
 }
+
+// TestConsistency: a part is never larger than its whole.
+func TestConsistency(t *testing.T) {
+	f := stageFinding("SKEW001", "skew", detectors.Warning, 3, 90_000, 60_000)
+	f.Evidence = []detectors.Evidence{detectors.Ev("longest task", 120_000, "ms")}
+	got := triage.Run(app(600_000), []detectors.Finding{f})
+	if got[0].Impact.SavingsMs != 60_000 {
+		t.Errorf("savings %d, want clamped to the 60 s wall-clock", got[0].Impact.SavingsMs)
+	}
+	if got[0].Severity != detectors.Info {
+		t.Errorf("a 120 s task in a 60 s stage: %s, want info", got[0].Severity)
+	}
+}
