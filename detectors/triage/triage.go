@@ -332,6 +332,7 @@ func lowerFirst(s string) string {
 
 func group(c *Context) {
 	c.Findings = groupFailures(c.Findings)
+	c.Findings = groupExecutorLoss(c.Findings)
 	c.Findings = groupSlowExecutors(c, c.Findings)
 	c.Findings = groupByDetector(c, c.Findings, "GC001", func(f *detectors.Finding) bool {
 		return f.Subject.Kind == detectors.SubjectStage && !isOwnWork(f)
@@ -366,6 +367,71 @@ func groupFailures(fs []detectors.Finding) []detectors.Finding {
 		drop[i] = true
 	}
 	return without(fs, drop)
+}
+
+// groupExecutorLoss folds into the executor-loss finding what the loss
+// caused: the task attempts that failed only because their executor was
+// lost or their shuffle input was gone, and the fetch failures of map
+// output that was on a lost executor. One lost executor, one finding.
+func groupExecutorLoss(fs []detectors.Finding) []detectors.Finding {
+	var loss []int
+	for i, f := range fs {
+		if f.DetectorID == "EXEC001" {
+			loss = append(loss, i)
+		}
+	}
+	if len(loss) == 0 {
+		return fs
+	}
+	rep := loss[0]
+	for _, i := range loss[1:] {
+		if fs[i].Severity > fs[rep].Severity {
+			rep = i
+		}
+	}
+	drop := map[int]bool{}
+	for i, f := range fs {
+		var caused bool
+		switch f.DetectorID {
+		case "FAIL003":
+			caused = strings.Contains(f.Message, "lost at the time")
+		case "FAIL001":
+			caused = f.Subject.Kind == detectors.SubjectStage && onlyInfrastructure(&f)
+		}
+		if !caused {
+			continue
+		}
+		g := &fs[rep]
+		g.Related = append(g.Related, related(f))
+		if f.Severity > g.Severity {
+			g.Severity = f.Severity
+		}
+		drop[i] = true
+	}
+	if len(drop) > 0 {
+		note(&fs[rep], "%d finding(s) of task and fetch failures caused by the lost executors are part of this one", len(drop))
+	}
+	return without(fs, drop)
+}
+
+// onlyInfrastructure reports whether every failed attempt of a task-failure
+// finding failed because an executor was lost or shuffle output was gone,
+// not because of the application's code or memory.
+func onlyInfrastructure(f *detectors.Finding) bool {
+	n := 0
+	for _, e := range f.Evidence {
+		cause, ok := strings.CutPrefix(e.Name, "failed attempts: ")
+		if !ok || e.Value <= 0 {
+			continue
+		}
+		n++
+		switch cause {
+		case "executor lost", "container killed for memory", "shuffle fetch failure":
+		default:
+			return false
+		}
+	}
+	return n > 0
 }
 
 // groupSlowExecutors folds stragglers (slow tasks with ordinary data) whose

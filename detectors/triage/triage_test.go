@@ -251,3 +251,24 @@ func TestConsistency(t *testing.T) {
 		t.Errorf("a 120 s task in a 60 s stage: %s, want info", got[0].Severity)
 	}
 }
+
+// TestRealLogsExecutorLoss: an executor killed for memory yields failed
+// tasks, fetch failures and the loss itself: one finding.
+func TestRealLogsExecutorLoss(t *testing.T) {
+	for _, v := range []string{"3.5.9", "4.3.0"} {
+		app := detectortest.Load(t, testlogs.Testdata("spark", "logs", v, "executor_loss.zstd"))
+		fs := triage.Run(app, detectors.Run(app, all.Detectors, &detectors.Config{}))
+		var ids, rel []string
+		for _, f := range fs {
+			if f.Category == "reliability" {
+				ids = append(ids, advice.FindingID(f))
+				for _, r := range f.Related {
+					rel = append(rel, r.DetectorID)
+				}
+			}
+		}
+		if strings.Join(ids, ",") != "EXEC001-exec0" || strings.Join(rel, ",") != "FAIL001,FAIL003" {
+			t.Errorf("%s: reliability findings %v with related %v; want EXEC001-exec0 with FAIL001, FAIL003", v, ids, rel)
+		}
+	}
+}
