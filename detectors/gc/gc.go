@@ -209,9 +209,11 @@ func advise(p *detectors.Pass, share float64, perTask int64, st *appmodel.Stage)
 		slots := detectors.TaskSlots(a)
 		target := int64(p.Param("largePartition"))
 		data := perTask * int64(st.NumTasks)
-		want := detectors.PartitionCount((data+target/2-1)/(target/2), slots)
+		// The same target partition size as the partition findings, so
+		// that two findings never advise two different counts.
+		want := detectors.PartitionCount((data+target-1)/target, slots)
 		if want > int64(st.NumTasks) {
-			adv.Changes = append(adv.Changes, detectors.PartitionChanges(a, st, want, target/2,
+			adv.Changes = append(adv.Changes, detectors.PartitionChanges(a, st, want, target,
 				fmt.Sprintf("each task of %s processed %s; smaller partitions keep less alive at once", stageName(st), units.Bytes(perTask)))...)
 		}
 	}
