@@ -83,7 +83,7 @@ func runCoalesced(p *detectors.Pass) {
 		}
 		f.Advice = detectors.Advice{
 			Questions: []string{"Q10", "Q13"},
-			Explanation: fmt.Sprintf("coalesce(%d) merges partitions without a shuffle, so Spark runs everything before it in the same %d task%s: "+
+			Explanation: fmt.Sprintf("coalesce(%d) merges partitions without a shuffle, so Spark runs everything before it in those %d task%s: "+
 				"the scan, the computation and the write. When fewer output files are the goal, repartition() shuffles once and keeps the work "+
 				"before it parallel, or write with spark.sql.files.maxRecordsPerFile; coalesce only after the heavy work, or not at all.", to, n, plural(n)),
 			Changes: []detectors.Change{{Why: fmt.Sprintf("replace coalesce(%d) with repartition(%d) (or remove it): the %s before it then run in about %d parallel tasks", to, to, units.Bytes(data), use)}},
