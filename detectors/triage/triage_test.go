@@ -1,6 +1,10 @@
 package triage_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -270,5 +274,52 @@ func TestRealLogsExecutorLoss(t *testing.T) {
 		if strings.Join(ids, ",") != "EXEC001-exec0" || strings.Join(rel, ",") != "FAIL001,FAIL003" {
 			t.Errorf("%s: reliability findings %v with related %v; want EXEC001-exec0 with FAIL001, FAIL003", v, ids, rel)
 		}
+	}
+}
+
+// TestDriverStall: a stage the driver marked complete 30 s after its last
+// task is measured by its tasks' span, not by the driver's wait. The log is
+// the corpus's healthy run with stage 0's completion (and the application
+// end) moved 30 s later.
+func TestDriverStall(t *testing.T) {
+	src, err := os.ReadFile(testlogs.Testdata("spark", "logs", "3.5.9", "healthy"))
+	if err != nil {
+		t.Skip(err)
+	}
+	var out bytes.Buffer
+	for _, line := range bytes.Split(bytes.TrimSpace(src), []byte("\n")) {
+		var ev map[string]any
+		if err := json.Unmarshal(line, &ev); err != nil {
+			t.Fatal(err)
+		}
+		switch ev["Event"] {
+		case "SparkListenerStageCompleted":
+			info := ev["Stage Info"].(map[string]any)
+			if info["Stage ID"].(float64) == 0 {
+				info["Completion Time"] = info["Completion Time"].(float64) + 30_000
+			}
+		case "SparkListenerApplicationEnd":
+			ev["Timestamp"] = ev["Timestamp"].(float64) + 30_000
+		}
+		b, _ := json.Marshal(ev)
+		out.Write(append(b, '\n'))
+	}
+	path := filepath.Join(t.TempDir(), "stalled")
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	app := detectortest.Load(t, path)
+	st := app.Stage(0, 0)
+	if st.Duration() < 30_000 {
+		t.Fatalf("stage 0 lasts %d ms: the edit did not take", st.Duration())
+	}
+	f := detectors.Finding{DetectorID: "GC001", Category: "memory", Severity: detectors.Warning,
+		Subject: detectors.StageSubject(st), Impact: detectors.StageImpact(app, st, st.Duration()/2)}
+	got := triage.Run(app, []detectors.Finding{f})
+	if got[0].Impact.WallClockMs >= 5_000 || got[0].Impact.SavingsMs > got[0].Impact.WallClockMs {
+		t.Errorf("impact %+v: the 30 s of driver wait is still counted", got[0].Impact)
+	}
+	if got[0].Severity != detectors.Info {
+		t.Errorf("severity %s: once the wait is removed the cost is immaterial", got[0].Severity)
 	}
 }
