@@ -40,6 +40,9 @@ func WriteDoc(w io.Writer) {
 	fmt.Fprintf(w, "- A straggler whose slow tasks are exactly the first wave, all slow by about the same amount while later "+
 		"tasks are fast, is **first-wave warm-up**; one whose slow tasks are each the first task of a new executor is an "+
 		"**executor cold start**. Both are info and get no speculation advice.\n")
+	fmt.Fprintf(w, "- A stage that waited with no task running, for executors before its first task or for a busy driver "+
+		"after its last (stages that complete in the same millisecond after idle time), is measured by its tasks' span: "+
+		"the wait is not the stage's work and no stage finding counts it.\n")
 	fmt.Fprintf(w, "- One cause, one finding: stragglers of several stages whose slowest task ran on the same executor become "+
 		"one slow-executor finding; GC pressure in several stages becomes one finding; the failed attempts of a stage whose "+
 		"failure failed the job are part of the job-failure finding; findings of one detector about one SQL execution with "+

@@ -90,7 +90,7 @@ type Context struct {
 var Chain = []Processor{
 	{"sanity", "clamps impacts to the application's wall-clock; impossible timestamps keep timing findings at info", sanity},
 	{"consistency", "the numbers inside a finding must add up: a part is never larger than its whole", consistency},
-	{"driver-stall", "a stage that completed long after its last task (a busy driver) is measured by its tasks' span", driverStall},
+	{"waiting", "a stage that waited for executors before its first task, or for a busy driver after its last, is measured by its tasks' span", driverStall},
 	{"own-work", "folds findings about Spark's own jobs into one finding per kind of own work", ownWork},
 	{"warm-up", "names first-wave JVM warm-up and executor cold start instead of a straggler", warmUp},
 	{"group", "one cause, one finding: slow executors, GC, failures of an aborted stage, repeated plan references", group},
@@ -205,11 +205,13 @@ func consistency(c *Context) {
 
 // ---- driver stalls
 
-// driverStall measures a stage by the span of its tasks when the driver
-// marked it complete long after its last task ended: the driver was busy
-// (a long collect, Python work between stages, a stalled listener bus),
-// and several stages then complete in the same millisecond. That wait is
-// the driver's, not the stage's, and no stage finding may count it.
+// driverStall measures a stage by the span of its tasks when it waited
+// with no task running: before its first task, for executors (dynamic
+// allocation starting them, a queue with no room), or after its last, for
+// a busy driver (a long collect, Python work between stages, a stalled
+// listener bus, after which several stages complete in the same
+// millisecond). That wait is not the stage's work, and no stage finding
+// may count it.
 func driverStall(c *Context) {
 	spans := map[[2]int]int64{}
 	for i := range c.Findings {
@@ -227,7 +229,8 @@ func driverStall(c *Context) {
 		if span <= 0 || lag < 2000 || float64(lag) < 0.25*float64(span) {
 			continue
 		}
-		note(f, "stage %d completed %s after its last task (the driver was busy): measured by its tasks' span, %s", st.ID, units.Millis(lag), units.Millis(span))
+		note(f, "stage %d waited %s with no task running (for executors before its first task, or for a busy driver after its last): measured by its tasks' span, %s",
+			st.ID, units.Millis(lag), units.Millis(span))
 		f.Impact.WallClockMs = span
 		f.Impact.WallClockShare = float64(span) / float64(c.AppMs)
 		f.Impact.SavingsMs = min(f.Impact.SavingsMs, span)
@@ -247,9 +250,6 @@ func taskSpan(st *appmodel.Stage) int64 {
 	})
 	if lo == 0 || hi < lo {
 		return 0
-	}
-	if st.SubmissionTime > 0 && st.SubmissionTime < lo {
-		lo = st.SubmissionTime
 	}
 	return hi - lo
 }
