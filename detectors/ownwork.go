@@ -1,6 +1,7 @@
 package detectors
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
@@ -80,19 +81,22 @@ func containsInt(xs []int, x int) bool {
 
 // OwnWorkAdvice is the remedy for time spent in Spark's own jobs of a kind:
 // the settings that govern them, never user repartitioning.
-func OwnWorkAdvice(a *appmodel.Application, kind OwnWorkKind) Advice {
+//
+// maxTasks is the task count of the largest own-work stage: the listing
+// parallelism is advised only when it would run fewer, longer tasks.
+func OwnWorkAdvice(a *appmodel.Application, kind OwnWorkKind, maxTasks int) Advice {
 	adv := Advice{Questions: []string{"Q5", "Q11", "Q25"}}
 	switch kind {
 	case OwnListing:
 		adv.Explanation = "These stages are Spark listing the files and directories of a table before it can plan the query " +
 			"(InMemoryFileIndex). Their time grows with the number of partition directories and files, not with the data. " +
 			"Read through a table catalog (Hive metastore, Delta or Iceberg) that keeps the file list, filter on partition " +
-			"columns so that fewer directories are listed, compact small files, and tune the parallel listing job."
-		adv.Changes = []Change{
-			{Key: "spark.sql.sources.parallelPartitionDiscovery.parallelism", Current: Current(a, "spark.sql.sources.parallelPartitionDiscovery.parallelism"),
-				Suggested: "a few times the executor cores", Why: "the listing job runs one task per path up to this many tasks"},
-			{Key: "spark.sql.sources.parallelPartitionDiscovery.threshold", Current: Current(a, "spark.sql.sources.parallelPartitionDiscovery.threshold"),
-				Why: "below this many paths the driver lists them itself, without a job"},
+			"columns so that fewer directories are listed, compact small files, and tune the parallel listing job (under " +
+			"spark.sql.sources.parallelPartitionDiscovery.threshold paths, 32 by default, the driver lists them itself)."
+		if want := max(2*TaskSlots(a), 8); 2*want <= maxTasks {
+			adv.Changes = append(adv.Changes, Change{Key: "spark.sql.sources.parallelPartitionDiscovery.parallelism",
+				Current: Current(a, "spark.sql.sources.parallelPartitionDiscovery.parallelism"), Suggested: fmt.Sprint(want),
+				Why: fmt.Sprintf("the listing ran %d tasks of one path each; about twice the %d task slots lists the same paths with less scheduling", maxTasks, TaskSlots(a))})
 		}
 	case OwnSchema:
 		adv.Explanation = "These stages are Spark reading file footers or sampling rows to infer or merge a schema before the " +

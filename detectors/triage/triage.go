@@ -294,8 +294,10 @@ func ownWork(c *Context) {
 		g := fs[rep]
 		stages := ownStages(c.App, kind)
 		var wall int64
+		maxTasks := 0
 		for _, st := range stages {
 			wall += st.Duration()
+			maxTasks = max(maxTasks, st.NumTasks)
 		}
 		g.Related = nil
 		for i, f := range fs {
@@ -310,7 +312,7 @@ func ownWork(c *Context) {
 		if len(fs) > 1 {
 			g.Message += fmt.Sprintf(" (and %s more on these stages)", units.Plural(len(fs)-1, "finding"))
 		}
-		g.Advice = detectors.OwnWorkAdvice(c.App, kind)
+		g.Advice = detectors.OwnWorkAdvice(c.App, kind, maxTasks)
 		g.Impact.WallClockMs = min(wall, c.AppMs)
 		g.Impact.WallClockShare = float64(g.Impact.WallClockMs) / float64(c.AppMs)
 		g.Impact.SavingsMs = 0
