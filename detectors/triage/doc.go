@@ -29,8 +29,9 @@ func WriteDoc(w io.Writer) {
 		"A performance finding stays an error only when it costs at least %s of the wall-clock; below that it is a warning.\n\n",
 		units.Millis(r.MaterialMs), units.Percent(r.MaterialShare), units.Millis(r.SmallMs), units.Percent(r.SmallShare), units.Percent(r.ErrorShare))
 	fmt.Fprintf(w, "So a straggler that costs 2.6 s of a 509 s application, or GC in a 0.8 s stage, is info; 5.5 s of GC in a "+
-		"313 s application (1.8%%) is a warning, and so is 1.8 s in a 26 s test (7%%). Failures, executor loss, streaming "+
-		"and configuration findings are judged by their own rules: a task that failed is worth knowing at any cost.\n\n")
+		"313 s application (1.8%%) is a warning, and so is 1.8 s in a 26 s test (7%%). Failures, executor loss, streaming, "+
+		"configuration and output-layout findings (small files written, appends) are judged by their own rules: a task "+
+		"that failed is worth knowing at any cost, and small files cost the jobs that read them later.\n\n")
 	fmt.Fprintf(w, "### Spark's own work, warm-up and grouping\n\n")
 	fmt.Fprintf(w, "- Stages of Spark's own jobs (the parallel file listing \"Listing leaf files and directories for N paths\", "+
 		"schema inference and merge run outside any SQL execution, broadcast exchange jobs) get no repartitioning advice. "+

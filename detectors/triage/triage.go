@@ -112,12 +112,19 @@ func RunWith(app *appmodel.Application, fs []detectors.Finding, r Rules) []detec
 	return c.Findings
 }
 
-// performance reports whether a finding is about time: the categories whose
-// severity materiality decides. Failures, executor loss, streaming and
-// configuration findings are judged by their own rules.
+// performance reports whether a finding is about time: the findings whose
+// severity materiality decides. Failures, executor loss, streaming,
+// configuration and output-layout findings are judged by their own rules.
 func performance(f *detectors.Finding) bool {
 	switch f.Category {
 	case "reliability", "streaming", "configuration":
+		return false
+	}
+	// Small output files and appends cost the jobs that read the output
+	// later, and idempotency; not this application's wall-clock. Their
+	// own thresholds (file counts and sizes) decide.
+	switch f.DetectorID {
+	case "FILES001", "WRITE001":
 		return false
 	}
 	return true

@@ -145,6 +145,7 @@ func TestMateriality(t *testing.T) {
 		{"an error costing 5% of the application becomes a warning", 313_000, stageFinding("GC001", "memory", detectors.Error, 1, 15_900, 42_000), detectors.Warning, 1},
 		{"an error costing 36% stays an error", 42_700, stageFinding("SKEW001", "skew", detectors.Error, 3, 15_300, 18_300), detectors.Error, 0},
 		{"without savings the wall-clock is the cost", 106_000, stageFinding("CACHE001", "caching", detectors.Warning, 0, 0, 14_600), detectors.Warning, 0},
+		{"small files written cost their readers, not this run", 53_000, stageFinding("FILES001", "files", detectors.Warning, 2, 0, 900), detectors.Warning, 0},
 		{"failures are judged by their own rules", 535_000, stageFinding("FAIL001", "reliability", detectors.Warning, 0, 500, 900), detectors.Warning, 0},
 	}
 	for _, c := range cases {
