@@ -42,25 +42,25 @@ type Finding struct {
 
 // AppSummary is what a report says about the application itself.
 type AppSummary struct {
-	ID           string             `json:"id"`
-	AttemptID    string             `json:"attemptId,omitempty"`
-	Name         string             `json:"name"`
-	SparkUser    string             `json:"sparkUser"`
-	SparkVersion string             `json:"sparkVersion"`
-	StartTime    string             `json:"startTime,omitempty"`
-	EndTime      string             `json:"endTime,omitempty"`
+	ID           string `json:"id"`
+	AttemptID    string `json:"attemptId,omitempty"`
+	Name         string `json:"name"`
+	SparkUser    string `json:"sparkUser"`
+	SparkVersion string `json:"sparkVersion"`
+	StartTime    string `json:"startTime,omitempty"`
+	EndTime      string `json:"endTime,omitempty"`
 	// LastEventTime is the time of the last event in the log: where an
 	// unfinished application (no application end) was last seen.
-	LastEventTime string `json:"lastEventTime,omitempty"`
-	DurationMs   int64              `json:"duration"`
-	Completed    bool               `json:"completed"`
-	Jobs         int                `json:"jobs"`
-	FailedJobs   int                `json:"failedJobs"`
-	Stages       int                `json:"stages"`
-	Executors    int                `json:"executors"`
-	Cores        int                `json:"cores"`
-	SQL          int                `json:"sqlExecutions"`
-	Totals       appmodel.AppTotals `json:"totals"`
+	LastEventTime string             `json:"lastEventTime,omitempty"`
+	DurationMs    int64              `json:"duration"`
+	Completed     bool               `json:"completed"`
+	Jobs          int                `json:"jobs"`
+	FailedJobs    int                `json:"failedJobs"`
+	Stages        int                `json:"stages"`
+	Executors     int                `json:"executors"`
+	Cores         int                `json:"cores"`
+	SQL           int                `json:"sqlExecutions"`
+	Totals        appmodel.AppTotals `json:"totals"`
 }
 
 // Counts counts findings by severity.
