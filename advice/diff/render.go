@@ -84,7 +84,7 @@ func (t *Text) table(w io.Writer, tb *render.Table) {
 // and indents the continuation lines under the text.
 func (t *Text) line(w io.Writer, prefix, text string) {
 	text = oneLine(text)
-	if !t.Options.Terminal || t.Options.Width < 40 {
+	if t.Options.Width < 40 {
 		fmt.Fprintln(w, strings.TrimRight(prefix+text, " "))
 		return
 	}
