@@ -257,7 +257,7 @@ func writeSummary(w io.Writer, s *Streams, l loaded, top int) error {
 			q(sum.Min), q(sum.Median), q(sum.P75), q(sum.Max),
 			units.Bytes(m[appmodel.InputBytes]),
 			units.Bytes(m.ShuffleReadBytes())+" / "+units.Bytes(m[appmodel.ShuffleWriteBytes]),
-			spill, firstLineOf(stg.Name, 60))
+			spill, firstLineOf(a.DisplayName(stg), 60))
 	}
 	return t.render(w, s)
 }
