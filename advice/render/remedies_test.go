@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sparkdiag/sparkdiag/advice"
 	"github.com/sparkdiag/sparkdiag/advice/remedies"
 )
 
@@ -53,31 +52,5 @@ func TestRemediesNamedAndLinked(t *testing.T) {
 	// A report without findings has no remedies section.
 	if strings.Contains(render(t, "html", Options{}, fixtures(t)["rp_sql"]), `<section class="remedy-doc"`) {
 		t.Error("a report without findings embeds remedies")
-	}
-}
-
-// TestStageDisplayNames: the HTML slowest-stages chart names PySpark
-// stages by what they did, not by the py4j frame they went through.
-func TestStageDisplayNames(t *testing.T) {
-	app, st := loadLog(t, "../../testdata/naming/pyspark_4.1.0.zstd")
-	r := advice.Build(app, st, nil, nil, testTool)
-	if r.Charts == nil || len(r.Charts.TopStages) == 0 {
-		t.Fatal("no slowest-stages chart")
-	}
-	for _, s := range r.Charts.TopStages {
-		if strings.Contains(s.Name, "NativeMethodAccessorImpl") || strings.Contains(s.Name, "$anonfun$") {
-			t.Errorf("stage %d.%d is named %q", s.ID, s.Attempt, s.Name)
-		}
-	}
-	page := render(t, "html", Options{}, r)
-	chart := page[strings.Index(page, "<h2>Slowest stages</h2>"):]
-	chart = chart[:strings.Index(chart, "</figure>")]
-	for _, want := range []string{"DataFrameWriter.parquet (from PySpark)", "collect at /app/generate_events.py:"} {
-		if !strings.Contains(chart, want) {
-			t.Errorf("slowest-stages chart lacks %q", want)
-		}
-	}
-	if strings.Contains(chart, "NativeMethodAccessorImpl") {
-		t.Error("slowest-stages chart still names a py4j frame")
 	}
 }
