@@ -42,6 +42,7 @@ func TestTextAtWidths(t *testing.T) {
 		"analyze_nds_q86": {"analyze", "../../../../testdata/public/nds_q86_test.zstd"},
 		"summary_rp_sql":  {"summary", publicLog},
 		"review":          review,
+		"diff_skew_join":  {"diff", skewOff, skewOn},
 	}
 	for name, args := range cases {
 		for _, width := range []int{80, 120} {
