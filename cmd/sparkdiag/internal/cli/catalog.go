@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	json "github.com/goccy/go-json"
 	"github.com/spf13/cobra"
@@ -87,7 +88,9 @@ func explain(w io.Writer, args []string, width int) error {
 		return nil
 	}
 	if d := all.ByID(arg); d != nil {
-		detectors.WriteDoc(w, d, false)
+		var b strings.Builder
+		detectors.WriteDoc(&b, d, false)
+		reflow(w, b.String(), min(width, 100))
 		return nil
 	}
 	var inCat []*detectors.Detector
@@ -118,4 +121,63 @@ func explain(w io.Writer, args []string, width int) error {
 	}
 	return usageErrorf("unknown remedy, detector or category %q: want Q1 to Q%d, a detector ID or name (see 'sparkdiag detectors'), or one of the categories %s",
 		arg, len(remedies.All()), strings.Join(cats, ", "))
+}
+
+// reflow writes the plain text of a detector's documentation wrapped to
+// width columns (80 when unknown): paragraphs and "- " list items are
+// refilled, indented lines (the parameters) wrap under their own indent,
+// headings stay as they are, and Markdown marks are dropped.
+func reflow(w io.Writer, text string, width int) {
+	if width < 40 {
+		width = 80
+	}
+	type item struct {
+		first, indent string
+		words         []string
+		list          bool
+	}
+	var items []*item
+	flush := func() {
+		for _, it := range items {
+			render.Para(w, it.first, it.indent, strings.Join(it.words, " "), width)
+		}
+		items = nil
+	}
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	for i := 0; i < len(lines); i++ {
+		l := strings.NewReplacer("**", "", "`", "").Replace(lines[i])
+		trimmed := strings.TrimLeft(l, " ")
+		var cur *item
+		if len(items) > 0 {
+			cur = items[len(items)-1]
+		}
+		switch {
+		case trimmed == "":
+			flush()
+			fmt.Fprintln(w)
+		case i+1 < len(lines) && lines[i+1] != "" && strings.Trim(lines[i+1], "=-") == "":
+			flush()
+			var hb strings.Builder
+			render.Para(&hb, "", "", l, width)
+			long := 0
+			for _, hl := range strings.Split(strings.TrimRight(hb.String(), "\n"), "\n") {
+				long = max(long, utf8.RuneCountInString(hl))
+			}
+			fmt.Fprint(w, hb.String())
+			fmt.Fprintln(w, strings.Repeat(lines[i+1][:1], long))
+			i++
+		case strings.HasPrefix(l, "- "):
+			items = append(items, &item{first: "- ", indent: "  ", words: []string{l[2:]}, list: true})
+		case cur != nil && cur.list && strings.HasPrefix(l, "  "):
+			cur.words = append(cur.words, trimmed)
+		case trimmed != l:
+			pad := l[:len(l)-len(trimmed)]
+			items = append(items, &item{first: pad, indent: pad, words: []string{trimmed}})
+		case cur != nil && !cur.list && cur.first == "":
+			cur.words = append(cur.words, l)
+		default:
+			items = append(items, &item{words: []string{l}})
+		}
+	}
+	flush()
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/sparkdiag/sparkdiag/detectors/all"
 )
 
 // runWidth runs sparkdiag with its output fitted to width columns, as
@@ -48,16 +50,33 @@ func TestExplain(t *testing.T) {
 	}
 }
 
-// TestExplainFits80: every remedy reads at 80 columns.
+// TestExplainFits80: every remedy and every detector's documentation
+// reads at 80 columns, and no word of a detector's text is lost.
 func TestExplainFits80(t *testing.T) {
+	var args []string
 	for i := 1; i <= 30; i++ {
-		out, _, code := runWidth(t, 80, "explain", fmt.Sprintf("Q%d", i))
+		args = append(args, fmt.Sprintf("Q%d", i))
+	}
+	for _, d := range all.Detectors {
+		args = append(args, d.ID)
+	}
+	for _, a := range args {
+		out, _, code := runWidth(t, 80, "explain", a)
 		if code != ExitOK {
-			t.Fatalf("Q%d: exit %d", i, code)
+			t.Fatalf("%s: exit %d", a, code)
 		}
 		for _, l := range strings.Split(out, "\n") {
 			if n := utf8.RuneCountInString(l); n > 80 {
-				t.Errorf("Q%d: line of %d columns: %q", i, n, l)
+				t.Errorf("%s: line of %d columns: %q", a, n, l)
+			}
+		}
+		if d := all.ByID(a); d != nil {
+			got := strings.Join(strings.Fields(out), " ")
+			for _, w := range strings.Fields(strings.NewReplacer("**", "", "`", "").Replace(d.Doc.Text + " " + d.Doc.Thresholds)) {
+				if !strings.Contains(got, w) {
+					t.Errorf("%s: word %q of the documentation is lost", a, w)
+					break
+				}
 			}
 		}
 	}
