@@ -237,7 +237,7 @@ func (t *Text) write(w io.Writer, r *advice.Report) {
 		}
 		if len(f.Evidence) > 0 {
 			fmt.Fprintln(w, "   evidence:")
-			et := NewTable("evidence", "value", "threshold").AlignRight(1, 2)
+			et := NewTable("evidence", "value", "threshold").AlignRight(1, 2).Wrap(0)
 			for _, e := range f.Evidence {
 				et.Add(e.Name, evidenceValue(e), evidenceThreshold(e))
 			}
