@@ -79,7 +79,12 @@ in docs/remedies.md.`,
 func explain(w io.Writer, args []string, width int) error {
 	if len(args) == 0 {
 		fmt.Fprintf(w, "Name what to explain: a remedy (Q1 to Q%d), a detector ID or name, or a category.\n", len(remedies.All()))
-		fmt.Fprintln(w, "'sparkdiag detectors' lists the detectors; for example: sparkdiag explain Q6, sparkdiag explain SKEW001.")
+		fmt.Fprintln(w, "'sparkdiag detectors' lists the detectors and their categories.")
+		fmt.Fprintln(w, "For example: sparkdiag explain Q6, sparkdiag explain SKEW001, sparkdiag explain joins.")
+		fmt.Fprintln(w, "\nRemedies:")
+		for _, r := range remedies.All() {
+			fmt.Fprintf(w, "  %-4s %s\n", r.ID, r.Title)
+		}
 		return nil
 	}
 	arg := strings.TrimSpace(args[0])

@@ -31,7 +31,7 @@ func TestExplain(t *testing.T) {
 		{[]string{"explain", "SKEW001"}, ExitOK, []string{"SKEW001 task-skew", "Remedies: Q3 One task far slower than the rest; Q6 Skewed join keys"}},
 		{[]string{"explain", "task-skew"}, ExitOK, []string{"SKEW001 task-skew"}},
 		{[]string{"explain", "joins"}, ExitOK, []string{"Category joins: 2 detectors", "BCAST001", "broadcast-missed", "a sort-merge join shuffles"}},
-		{[]string{"explain"}, ExitOK, []string{"sparkdiag detectors", "Q1 to Q30"}},
+		{[]string{"explain"}, ExitOK, []string{"sparkdiag detectors", "Q1 to Q30", "  Q6   Skewed join keys\n", "  Q30  Catching up after downtime\n"}},
 		{[]string{"explain", "Q31"}, ExitUsage, nil},
 		{[]string{"explain", "nonsense"}, ExitUsage, nil},
 		{[]string{"explain", "Q6", "Q7"}, ExitUsage, nil},
