@@ -12,8 +12,9 @@ import (
 )
 
 // Table is the one place that talks to tablewriter, so that an upstream API
-// change touches one file. On a terminal it draws a light box fitted to the
-// width; otherwise it prints plain, stable columns.
+// change touches one file. Given a width, it fits the table to it (wrapping
+// text columns, leaving out optional ones, cutting the rest); on a terminal
+// it draws a light box, otherwise plain columns.
 type Table struct {
 	header []string
 	rows   [][]string
