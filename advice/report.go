@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sparkdiag/sparkdiag/detectors"
+	"github.com/sparkdiag/sparkdiag/detectors/triage"
 	"github.com/sparkdiag/sparkdiag/eventlog"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
 )
@@ -48,6 +49,9 @@ type AppSummary struct {
 	SparkVersion string             `json:"sparkVersion"`
 	StartTime    string             `json:"startTime,omitempty"`
 	EndTime      string             `json:"endTime,omitempty"`
+	// LastEventTime is the time of the last event in the log: where an
+	// unfinished application (no application end) was last seen.
+	LastEventTime string `json:"lastEventTime,omitempty"`
 	DurationMs   int64              `json:"duration"`
 	Completed    bool               `json:"completed"`
 	Jobs         int                `json:"jobs"`
@@ -85,10 +89,10 @@ func BuildCompact(app *appmodel.Application, st *eventlog.Stats, findings []dete
 		App: AppSummary{
 			ID: app.ID, AttemptID: app.AttemptID, Name: app.Name, SparkUser: app.User,
 			SparkVersion: app.SparkVersion, StartTime: appmodel.FormatTime(app.Start),
-			EndTime: appmodel.FormatTime(app.End), DurationMs: app.Duration(), Completed: app.Complete,
+			EndTime: appmodel.FormatTime(app.End), LastEventTime: appmodel.FormatTime(app.LastEvent), DurationMs: app.Duration(), Completed: app.Complete,
 			Jobs: len(app.Jobs), Stages: len(app.Stages), SQL: len(app.SQL), Totals: doc.App.Totals,
 		},
-		Findings:  withIDs(Rank(findings)),
+		Findings:  withIDs(Rank(triage.Run(app, findings))),
 		Detectors: []string{},
 	}
 	for _, j := range app.Jobs {

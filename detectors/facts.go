@@ -213,14 +213,33 @@ func Nodes(x *appmodel.SQLExecution, prefix string) []*appmodel.PlanNode {
 	return out
 }
 
-// MetricValue returns a node metric's total, or -1 when the node has no such
-// metric or it was never set.
+// MetricValue returns a node metric's total normalized by its type
+// (timings in ms, sizes in bytes: appmodel.SQLMetric.Normalized), or -1
+// when the node has no such metric or it was never set.
+//
+// Engines built on Spark name some metrics their own way (the RAPIDS
+// plugin's "output rows" for "number of output rows"); those names are
+// read as Spark's.
 func MetricValue(n *appmodel.PlanNode, name string) int64 {
 	m := n.Metric(name)
 	if m == nil || !m.Set {
+		for _, alias := range metricAliases[name] {
+			if m = n.Metric(alias); m != nil && m.Set {
+				return m.Normalized()
+			}
+		}
 		return -1
 	}
-	return m.Value
+	return m.Normalized()
+}
+
+// metricAliases are the names other engines give Spark's SQL metrics.
+var metricAliases = map[string][]string{
+	"number of output rows": {"output rows", "numOutputRows"},
+	"time to collect":       {"collect time"},
+	"time to build":         {"build time"},
+	"time to broadcast":     {"broadcast time"},
+	"data size":             {"dataSize"},
 }
 
 // PropInt reads an integer Spark property, with a default.

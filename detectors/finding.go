@@ -149,6 +149,23 @@ type Finding struct {
 	Evidence    []Evidence `json:"evidence"`
 	Impact      Impact     `json:"impact"`
 	Advice      Advice     `json:"advice"`
+	// Related are the findings of the same cause that triage folded into
+	// this one (the other stages a slow executor slowed down, the task
+	// failures of an aborted stage, ...): one cause, one finding.
+	Related []Related `json:"related,omitempty"`
+	// Triage says what the triage step changed and why (severity lowered
+	// to info because the cost is immaterial, the work is Spark's own, ...).
+	Triage []string `json:"triage,omitempty"`
+}
+
+// Related is a finding folded into another of the same cause.
+type Related struct {
+	DetectorID string  `json:"detectorId"`
+	Subject    Subject `json:"subject"`
+	Message    string  `json:"message"`
+	// SavingsMs is what this part alone was estimated to save; the
+	// finding that holds it counts the cause's savings once.
+	SavingsMs int64 `json:"estimatedSavingsMs"`
 }
 
 // Ev builds an Evidence without a threshold.

@@ -298,7 +298,7 @@ func ShuffleExchange(a *appmodel.Application, st *appmodel.Stage) *appmodel.Plan
 			if (m.Name == "local bytes read" || m.Name == "remote bytes read" || m.Name == "records read") && m.RanIn(st.ID) {
 				ran = true
 				if m.Name != "records read" {
-					read += m.Value
+					read += m.Normalized()
 				}
 			}
 		}

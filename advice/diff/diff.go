@@ -18,6 +18,7 @@ import (
 
 	"github.com/sparkdiag/sparkdiag/detectors"
 	"github.com/sparkdiag/sparkdiag/detectors/all"
+	"github.com/sparkdiag/sparkdiag/detectors/triage"
 	"github.com/sparkdiag/sparkdiag/eventlog"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
 )
@@ -39,7 +40,7 @@ type Side struct {
 // compares findings.
 func Detect(app *appmodel.Application) []detectors.Finding {
 	cfg := &detectors.Config{}
-	return detectors.Run(app, cfg.Select(all.Detectors), cfg)
+	return triage.Run(app, detectors.Run(app, cfg.Select(all.Detectors), cfg))
 }
 
 // Options tune Compare; the zero value gives the defaults.

@@ -206,8 +206,11 @@ func recordOf(src string, r *advice.Report) *Record {
 			WallClockMs: f.Impact.WallClockMs, TaskTimeMs: f.Impact.TaskTimeMs, SavingsMs: f.Impact.SavingsMs,
 			Questions: f.Advice.Questions,
 		})
-		rec.Cost.SavingsMs += f.Impact.SavingsMs
+		// Savings count once per cause (triage grouped the findings of
+		// one cause) and only for findings that matter: an info finding
+		// is immaterial by definition.
 		if f.Severity >= detectors.Warning {
+			rec.Cost.SavingsMs += f.Impact.SavingsMs
 			atStake += f.Impact.TaskTimeMs
 		}
 	}

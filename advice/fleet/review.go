@@ -407,6 +407,11 @@ func worse(a, b *Record) bool {
 	if sa, sb := severityOrder[a.effectiveWorst()], severityOrder[b.effectiveWorst()]; sa != sb {
 		return sa > sb
 	}
+	// An application that never ended (a killed driver) is worth a look
+	// before a finished one with the same findings.
+	if ua, ub := a.App != nil && !a.App.Completed, b.App != nil && !b.App.Completed; ua != ub {
+		return ua
+	}
 	if a.Cost.SavingsMs != b.Cost.SavingsMs {
 		return a.Cost.SavingsMs > b.Cost.SavingsMs
 	}

@@ -177,13 +177,17 @@ func countsLine(c advice.Counts) string {
 
 // status is "completed", "incomplete", "in progress" or "cut off".
 func status(r *advice.Report) string {
+	last := ""
+	if r.App.LastEventTime != "" {
+		last = "; last event at " + r.App.LastEventTime
+	}
 	switch {
 	case r.Input.Truncated:
-		return "incomplete (the log is cut off)"
+		return "unfinished (the log is cut off" + last + ")"
 	case r.Input.InProgress:
-		return "incomplete (the log is still being written)"
+		return "unfinished (the log is still being written, or the driver was killed" + last + ")"
 	case !r.Input.Complete:
-		return "incomplete (no application end)"
+		return "unfinished (no application end" + last + ")"
 	}
 	return "completed"
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sparkdiag/sparkdiag/detectors"
 	"github.com/sparkdiag/sparkdiag/detectors/all"
+	"github.com/sparkdiag/sparkdiag/detectors/triage"
 	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
 )
 
@@ -24,6 +25,7 @@ func TestDetectorsDoc(t *testing.T) {
 		fmt.Fprintf(&b, "| [%s](#%s) | %s | %s | %s | %s | %v |\n", d.ID, anchor(d), d.Name, d.Category, d.Severity, d.Doc.Title, d.Doc.Questions)
 	}
 	fmt.Fprintln(&b)
+	triage.WriteDoc(&b)
 	for _, d := range all.Detectors {
 		detectors.WriteDoc(&b, d, true)
 	}

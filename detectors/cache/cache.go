@@ -58,6 +58,10 @@ type cached struct {
 }
 
 func (c *cached) name() string {
+	if t, ok := strings.CutPrefix(c.r.Name, "In-memory table "); ok && !strings.Contains(t, "\n") {
+		// CACHE TABLE t: the RDD is named after the table.
+		return fmt.Sprintf("RDD %d (the cached table %s)", c.r.ID, strings.TrimSpace(t))
+	}
 	if pl := c.plan(); pl != "" {
 		return fmt.Sprintf("RDD %d (cached plan %s)", c.r.ID, pl)
 	}
@@ -130,7 +134,9 @@ func analyze(a *appmodel.Application) []*cached {
 		}
 		c := &cached{r: r}
 		for _, ch := range children[r.ID] {
-			if x := byID[ch]; x != nil && strings.Contains(x.Scope, `"InMemoryTableScan"`) {
+			// A DataFrame cache is read by "InMemoryTableScan"; a cache made
+			// with SQL (CACHE TABLE t) by "Scan In-memory table t".
+			if x := byID[ch]; x != nil && (strings.Contains(x.Scope, `"InMemoryTableScan"`) || strings.Contains(x.Scope, `"name":"Scan In-memory table`)) {
 				c.sql = true
 			}
 		}

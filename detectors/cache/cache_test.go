@@ -147,3 +147,22 @@ func TestPublicLogs(t *testing.T) {
 		t.Errorf("sparklint: %v", fs)
 	}
 }
+
+// TestCacheTableNotFitting: a cache made through SQL (CACHE TABLE ...
+// OPTIONS ('storageLevel' 'MEMORY_ONLY')) that does not fit is recognized,
+// named after its table, and the remedy is given in SQL.
+func TestCacheTableNotFitting(t *testing.T) {
+	fs := run(t, filepath.Join("testdata", "cache_table_not_fitting.zstd"), NotFitting)
+	if len(fs) != 1 {
+		t.Fatalf("%d findings, want 1", len(fs))
+	}
+	f := fs[0]
+	if !strings.Contains(f.Message, "the cached table hot") || !strings.Contains(f.Advice.Snippet, "CACHE TABLE hot OPTIONS ('storageLevel' 'MEMORY_AND_DISK')") {
+		t.Errorf("finding %q, snippet %q", f.Message, f.Advice.Snippet)
+	}
+	for _, e := range f.Evidence {
+		if e.Name == "reading tasks that recomputed" && e.Value != 16 {
+			t.Errorf("recomputing reads %v, want 16 (4 partitions read by 4 stages)", e.Value)
+		}
+	}
+}

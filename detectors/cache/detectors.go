@@ -289,6 +289,10 @@ func reportNotFitting(p *detectors.Pass, c *cached, missShare float64) {
 			"cache's lineage, so the cache costs memory and saves only part of the work. Let what does not fit go to disk " +
 			"(MEMORY_AND_DISK: a local disk read is far cheaper than recomputing), give storage more memory, or cache fewer columns.",
 		Snippet: "from pyspark import StorageLevel\ndf.persist(StorageLevel.MEMORY_AND_DISK)  # partitions that do not fit go to local disk"}
+	if t, ok := strings.CutPrefix(c.r.Name, "In-memory table "); ok && !strings.Contains(t, "\n") {
+		t = strings.TrimSpace(t)
+		adv.Snippet = fmt.Sprintf("-- partitions that do not fit go to local disk\nUNCACHE TABLE %[1]s;\nCACHE TABLE %[1]s OPTIONS ('storageLevel' 'MEMORY_AND_DISK') AS SELECT ...;", t)
+	}
 	if size > 0 && total > 0 && size > total {
 		// Storage can use (heap - 300 MiB) × spark.memory.fraction; size the
 		// heap so that the cache fits with 30% to spare for execution.

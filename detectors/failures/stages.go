@@ -157,6 +157,16 @@ func reportJob(p *detectors.Pass, j *appmodel.Job, st *appmodel.Stage) {
 		}
 	}
 	switch {
+	case isCancel(j.FailureReason):
+		// The job ended because the application stopped (the SparkContext
+		// shut down) while a stage had failing tasks: say what the log
+		// says, not that Spark gave up on the stage.
+		f.Message = fmt.Sprintf("Job %d%s was cancelled when the SparkContext shut down (%s) while %s had failing tasks: %s; %s of work (%s of task time) lost",
+			j.ID, name, firstLine(j.FailureReason), stageLabel(st), ex, units.Millis(wall), units.Millis(task))
+		f.Severity = detectors.Warning
+		f.Advice = detectors.Advice{Questions: []string{"Q20"}, Changes: []detectors.Change{},
+			Explanation: "The application stopped (its SparkContext shut down) while this job ran, so the job was cancelled; the failing tasks of the stage had not yet exhausted their retries. " +
+				"Find why the driver stopped (the program ended without waiting for the job, a driver error, or the cluster manager killed it) and make the job restartable (Q20)."}
 	default:
 		progress := ""
 		if st != nil && st.NumTasks > 0 {
@@ -168,6 +178,24 @@ func reportJob(p *detectors.Pass, j *appmodel.Job, st *appmodel.Stage) {
 		f.Advice = jobAdvice(a, j, st, reason)
 	}
 	p.Report(f)
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return s
+}
+
+func stageLabel(st *appmodel.Stage) string {
+	if st == nil {
+		return "a stage"
+	}
+	return detectors.StageLabel(st)
 }
 
 func jobName(j *appmodel.Job) string {

@@ -209,9 +209,11 @@ func advise(p *detectors.Pass, share float64, perTask int64, st *appmodel.Stage)
 		slots := detectors.TaskSlots(a)
 		target := int64(p.Param("largePartition"))
 		data := perTask * int64(st.NumTasks)
-		want := detectors.PartitionCount((data+target/2-1)/(target/2), slots)
+		// The same target partition size as the partition findings, so
+		// that two findings never advise two different counts.
+		want := detectors.PartitionCount((data+target-1)/target, slots)
 		if want > int64(st.NumTasks) {
-			adv.Changes = append(adv.Changes, detectors.PartitionChanges(a, st, want, target/2,
+			adv.Changes = append(adv.Changes, detectors.PartitionChanges(a, st, want, target,
 				fmt.Sprintf("each task of %s processed %s; smaller partitions keep less alive at once", stageName(st), units.Bytes(perTask)))...)
 		}
 	}
@@ -219,15 +221,30 @@ func advise(p *detectors.Pass, share float64, perTask int64, st *appmodel.Stage)
 		parts = append(parts, fmt.Sprintf("The application keeps %s of cached data deserialized in the heap: persist with MEMORY_AND_DISK_SER (or DISK_ONLY) "+
 			"and unpersist what is no longer read.", units.Bytes(cached)))
 	}
-	if heap >= 4<<30 && javaMajor(a) == 8 && !strings.Contains(a.SparkProps["spark.executor.extraJavaOptions"], "G1") {
-		adv.Changes = append(adv.Changes, detectors.Change{Key: "spark.executor.extraJavaOptions", Current: detectors.Current(a, "spark.executor.extraJavaOptions"), Suggested: "-XX:+UseG1GC",
-			Why: "Java 8 defaults to the parallel collector, whose full pauses grow with large heaps"})
+	if opts := a.SparkProps["spark.executor.extraJavaOptions"]; heap >= 4<<30 && javaMajor(a) == 8 && !explicitCollector(opts) {
+		// Keep what the application already passes (-Dhdp.version=…, agents)
+		// and add the collector.
+		adv.Changes = append(adv.Changes, detectors.Change{Key: "spark.executor.extraJavaOptions", Current: detectors.Current(a, "spark.executor.extraJavaOptions"),
+			Suggested: strings.TrimSpace(opts + " -XX:+UseG1GC"),
+			Why:       "Java 8 defaults to the parallel collector, whose full pauses grow with large heaps; the options already set are kept"})
 	}
 	if detectors.LocalMode(a) {
 		parts = append(parts, "In local mode the driver JVM runs the tasks: its heap is set with spark.driver.memory when the JVM starts.")
 	}
 	adv.Explanation = strings.Join(parts, " ")
 	return adv
+}
+
+// explicitCollector reports whether JVM options choose a garbage collector
+// (-XX:+UseG1GC, -XX:+UseParallelGC, -XX:+UseConcMarkSweepGC, ZGC, ...): a
+// choice the advice respects.
+func explicitCollector(opts string) bool {
+	for _, f := range strings.Fields(opts) {
+		if strings.HasPrefix(f, "-XX:+Use") && strings.HasSuffix(f, "GC") {
+			return true
+		}
+	}
+	return false
 }
 
 // cachedInMemory is the largest memory the application's cached RDDs took.

@@ -74,3 +74,18 @@ func TestJavaMajor(t *testing.T) {
 		}
 	}
 }
+
+func TestExplicitCollector(t *testing.T) {
+	for opts, want := range map[string]bool{
+		"":                                     false,
+		"-Dhdp.version=3.1.0.0-78":             false,
+		"-Dhdp.version=3.1 -XX:+UseParallelGC": true,
+		"-XX:+UseConcMarkSweepGC -Xss4m":       true,
+		"-XX:+UseG1GC":                         true,
+		"-XX:+PrintGCDetails -XX:+PrintGCDateStamps": false,
+	} {
+		if got := explicitCollector(opts); got != want {
+			t.Errorf("explicitCollector(%q) = %v, want %v", opts, got, want)
+		}
+	}
+}

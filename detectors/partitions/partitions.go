@@ -40,14 +40,20 @@ their execution memory), rounded up to a multiple of the task slots and to a rou
 SQL stages that is spark.sql.shuffle.partitions; when adaptive execution coalesces partitions the
 advice raises the initial partition number (AQE can merge partitions but never split them) or
 lowers spark.sql.adaptive.advisoryPartitionSizeInBytes when AQE merged the partitions to this size.
-RDD shuffles get spark.default.parallelism (or the numPartitions argument).`,
+RDD shuffles get spark.default.parallelism (or the numPartitions argument).
+
+A coalesce without shuffle is reported too: coalesce(1) before a write adds no shuffle, so the scan
+and the computation before it run in that single task while the other cores wait (Q10). The advice
+is repartition(), which shuffles once and keeps the work before it parallel.`,
 		Thresholds: `Q13 of the question bank targets 100-200 MB per partition and computes the count as the data
 size over 128 MB; DataFlint flags partitions over 5 GB; spark-advisor compares the largest shuffle
 over 128 MB with the partition count and warns outside 0.5-3x; the RAPIDS AutoTuner doubles the
 shuffle partitions of spilling stages. We report partitions over 1 GiB (8x the target: the task
 works on far more than its memory share), or over 64 MiB in a stage that spilled at least 10 MiB
 (SPILL001's floor) where the computed count is at least twice the current one, or over 128 MiB
-with fewer tasks than half the slots in a stage of at least 5 s.`,
+with fewer tasks than half the slots in a stage of at least 5 s. The same 128 MiB and 5 s apply
+to a stage that a coalesce without shuffle (coalesce(1) before a write) squeezed into fewer tasks
+than half the slots: it scans, computes and writes in those few tasks.`,
 		Questions: []string{"Q13", "Q2"},
 	},
 	Params: []detectors.Param{
@@ -201,6 +207,11 @@ func shuffleReader(a *appmodel.Application, st *appmodel.Stage) *appmodel.PlanNo
 }
 
 func runTooFew(p *detectors.Pass) {
+	runShuffled(p)
+	runCoalesced(p)
+}
+
+func runShuffled(p *detectors.Pass) {
 	a := p.App
 	slots := detectors.TaskSlots(a)
 	for _, st := range a.Stages {

@@ -187,3 +187,29 @@ func TestTooManyThresholds(t *testing.T) {
 		t.Errorf("fired with minTasks 5000")
 	}
 }
+
+// TestCoalesceOne: coalesce(1) before a write adds no shuffle; the scan, the
+// computation and the write run in one task while the other cores wait.
+// The shuffle rule cannot see it; the coalesce rule must, and must stay
+// quiet on stages that coalesced nothing heavy.
+func TestCoalesceOne(t *testing.T) {
+	app := load(t, filepath.Join("testdata", "coalesce_one.zstd"))
+	fs := run(TooFew, app, nil)
+	if len(fs) != 1 || *fs[0].Subject.StageID != 2 {
+		t.Fatalf("findings %v, want one on stage 2", fs)
+	}
+	f := fs[0]
+	if !strings.Contains(f.Message, "only 1 task after coalesce(1)") || f.Impact.SavingsMs <= 0 || f.Advice.Snippet == "" {
+		t.Errorf("finding: %s (savings %d)", f.Message, f.Impact.SavingsMs)
+	}
+	for _, v := range []string{"3.5.9", "4.3.0"} {
+		for _, log := range []string{"healthy", "q11_repartition_write.zstd", "small_files_write.lzf", "append_writes.zstd"} {
+			app := load(t, corpus(v, log))
+			for _, f := range run(TooFew, app, nil) {
+				if strings.Contains(f.Message, "coalesce") {
+					t.Errorf("%s/%s: %s", v, log, f.Message)
+				}
+			}
+		}
+	}
+}

@@ -321,7 +321,9 @@ func stragglerAdvice(a *appmodel.Application, st *appmodel.Stage, slow taskData)
 	adv.Explanation = fmt.Sprintf("The slowest task processed an ordinary amount of data, so the data is not skewed: the time went elsewhere "+
 		"(executor %s on %s: a slow or busy host, long GC, a slow external call, a slow disk). Look at that executor's GC and logs; "+
 		"speculative execution re-runs such tasks elsewhere.", slow.exec, slow.host)
-	if !detectors.PropBool(a, "spark.speculation", false) {
+	// Speculation re-runs a task on another executor: with a single local
+	// executor there is nowhere else to run it.
+	if !detectors.PropBool(a, "spark.speculation", false) && !detectors.LocalMode(a) {
 		adv.Changes = append(adv.Changes, detectors.Change{Key: "spark.speculation", Current: detectors.Current(a, "spark.speculation"), Suggested: "true",
 			Why: "re-launch tasks that run far longer than their peers on another executor"})
 	}

@@ -292,10 +292,10 @@ func spillingOps(a *appmodel.Application, st *appmodel.Stage) []op {
 	var out []op
 	for _, n := range detectors.StageNodes(a, st) {
 		m := n.Metric("spill size")
-		if m == nil || !m.Set || m.Value <= 0 || (len(m.StageIDs) > 0 && !m.RanIn(st.ID)) {
+		if m == nil || !m.Set || m.Normalized() <= 0 || (len(m.StageIDs) > 0 && !m.RanIn(st.ID)) {
 			continue
 		}
-		o := op{label: n.Name, name: n.Name, spill: m.Value, node: n, keys: keyColumns(n)}
+		o := op{label: n.Name, name: n.Name, spill: m.Normalized(), node: n, keys: keyColumns(n)}
 		if pm := detectors.MetricValue(n, "peak memory"); pm > 0 {
 			o.peak = pm
 		}

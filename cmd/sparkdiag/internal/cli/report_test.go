@@ -77,16 +77,16 @@ func TestAnalyzeSeveralOutputs(t *testing.T) {
 func TestAnalyzeExitCodeIgnoresFormat(t *testing.T) {
 	dir := t.TempDir()
 	for _, format := range []string{"text", "json", "markdown", "html"} {
-		_, errs, code := run(t, nil, append(append([]string{"analyze", "-f", format, "--fail-on", "warning"}, skewArgs...), publicLog)...)
+		_, errs, code := run(t, nil, append(append([]string{"analyze", "-f", format, "--fail-on", "info"}, skewArgs...), publicLog)...)
 		if code != ExitFindings {
-			t.Errorf("--format %s --fail-on warning: exit %d, want %d (%s)", format, code, ExitFindings, errs)
+			t.Errorf("--format %s --fail-on info: exit %d, want %d (%s)", format, code, ExitFindings, errs)
 		}
-		_, _, code = run(t, nil, "analyze", "-f", format, "--fail-on", "warning", publicLog)
+		_, _, code = run(t, nil, "analyze", "-f", format, "--fail-on", "info", publicLog)
 		if code != ExitOK {
 			t.Errorf("--format %s without findings: exit %d, want 0", format, code)
 		}
 	}
-	_, _, code := run(t, nil, append(append([]string{"analyze", "--fail-on", "warning", "--compact", "-o", filepath.Join(dir, "r.json"), "-o", filepath.Join(dir, "r.html")}, skewArgs...), publicLog)...)
+	_, _, code := run(t, nil, append(append([]string{"analyze", "--fail-on", "info", "--compact", "-o", filepath.Join(dir, "r.json"), "-o", filepath.Join(dir, "r.html")}, skewArgs...), publicLog)...)
 	if code != ExitFindings {
 		t.Errorf("files only: exit %d, want %d", code, ExitFindings)
 	}
