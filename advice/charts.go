@@ -284,7 +284,7 @@ func buildCharts(app *appmodel.Application, fs []Finding) *Charts {
 			continue
 		}
 		ids := fl.forStage(st)
-		tl.Stages = append(tl.Stages, TimelineStage{ID: st.ID, Attempt: st.Attempt, Name: label(st.Name),
+		tl.Stages = append(tl.Stages, TimelineStage{ID: st.ID, Attempt: st.Attempt, Name: label(app.DisplayName(st)),
 			JobIDs: append([]int{}, st.JobIDs...), Span: span(start, st.CompletionTime), Status: string(st.Status),
 			Tasks: st.NumTasksSeen(), Flagged: len(ids) > 0, Findings: ids})
 	}
@@ -316,7 +316,7 @@ func buildCharts(app *appmodel.Application, fs []Finding) *Charts {
 	})
 	for _, st := range stages[:min(len(stages), maxTopStages)] {
 		ids := fl.forStage(st)
-		c.TopStages = append(c.TopStages, StageTime{ID: st.ID, Attempt: st.Attempt, Name: label(st.Name),
+		c.TopStages = append(c.TopStages, StageTime{ID: st.ID, Attempt: st.Attempt, Name: label(app.DisplayName(st)),
 			DurationMs: st.Duration(), TaskTimeMs: st.Totals[appmodel.RunTime], Tasks: st.NumTasksSeen(),
 			Status: string(st.Status), Flagged: len(ids) > 0, Findings: ids})
 	}
@@ -330,7 +330,7 @@ func buildCharts(app *appmodel.Application, fs []Finding) *Charts {
 		if st == nil {
 			continue
 		}
-		if d, ok := distribution(st); ok {
+		if d, ok := distribution(app, st); ok {
 			d.Findings = fl.forStage(st)
 			c.TaskDistributions = append(c.TaskDistributions, d)
 		}
@@ -488,7 +488,7 @@ func isDigits(s string) bool {
 
 // distribution computes the task-duration quantiles and histogram of a
 // stage attempt's successful tasks.
-func distribution(st *appmodel.Stage) (TaskDistribution, bool) {
+func distribution(app *appmodel.Application, st *appmodel.Stage) (TaskDistribution, bool) {
 	var ds []int64
 	st.Tasks(func(t *appmodel.Task) bool {
 		if t.Status == appmodel.TaskSuccess {
@@ -502,7 +502,7 @@ func distribution(st *appmodel.Stage) (TaskDistribution, bool) {
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	n := len(ds)
 	at := func(q float64) int64 { return ds[min(int(math.Floor(q*float64(n))), n-1)] }
-	d := TaskDistribution{StageID: st.ID, Attempt: st.Attempt, Name: label(st.Name), Tasks: n,
+	d := TaskDistribution{StageID: st.ID, Attempt: st.Attempt, Name: label(app.DisplayName(st)), Tasks: n,
 		Quantiles: Quantiles{Min: ds[0], P25: at(0.25), Median: at(0.5), P75: at(0.75), P95: at(0.95), Max: ds[n-1]}}
 	bin := niceStep(float64(ds[n-1]) / histogramBins)
 	counts := make([]int, ds[n-1]/bin+1)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sparkdiag/sparkdiag/advice/remedies"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 )
 
@@ -20,7 +21,8 @@ func WriteDoc(w io.Writer, d *Detector, md bool) {
 		}
 	}
 	h(2, fmt.Sprintf("%s %s: %s", d.ID, d.Name, d.Doc.Title))
-	fmt.Fprintf(w, "Category: %s. Default severity: %s. Question bank: %s.\n\n", d.Category, d.Severity, strings.Join(d.Doc.Questions, ", "))
+	fmt.Fprintf(w, "Category: %s. Default severity: %s.\n\n", d.Category, d.Severity)
+	fmt.Fprintf(w, "Remedies: %s.\n\n", remedyRefs(d.Doc.Questions, md))
 	fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(d.Doc.Text))
 	h(3, "Thresholds")
 	fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(d.Doc.Thresholds))
@@ -38,6 +40,29 @@ func WriteDoc(w io.Writer, d *Detector, md bool) {
 			fmt.Fprintln(w)
 		}
 	}
+}
+
+// remedyRefs names the remedies a detector cites: "Q3 One task far slower
+// than the rest, Q6 Skewed join keys (sparkdiag explain Q3)", or, in
+// Markdown, links into docs/remedies.md.
+func remedyRefs(qs []string, md bool) string {
+	var parts []string
+	for _, q := range qs {
+		r, ok := remedies.Get(q)
+		switch {
+		case !ok:
+			parts = append(parts, q)
+		case md:
+			parts = append(parts, fmt.Sprintf("[%s](remedies.md#%s)", r.Label(), r.DocAnchor()))
+		default:
+			parts = append(parts, r.Label())
+		}
+	}
+	s := strings.Join(parts, "; ")
+	if !md && len(qs) > 0 {
+		s += " (sparkdiag explain " + qs[0] + ")"
+	}
+	return s
 }
 
 // paramValue prints a default as it would be typed on the command line,

@@ -101,26 +101,9 @@ func isFrameworkFrame(line string) bool {
 	return false
 }
 
-var apiRe = regexp.MustCompile(`^org\.apache\.spark\.(?:sql\.(?:classic\.)?|rdd\.|api\.java\.)((?:Dataset|DataFrameWriter|DataFrameWriterV2|DataFrameReader|DataStreamWriter|RDD|PairRDDFunctions|JavaRDDLike|SparkSession|RelationalGroupedDataset)[\w$]*\.\w+)`)
-
-// apiFrame returns the public Spark API method the program called, read off
-// the last Spark frame before the caller's.
-func apiFrame(details string) string {
-	var api string
-	py := strings.Contains(details, "py4j.")
-	for _, line := range strings.Split(details, "\n") {
-		if m := apiRe.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
-			api = m[1]
-		}
-	}
-	if api == "" {
-		return ""
-	}
-	if py {
-		return api + " (from PySpark)"
-	}
-	return api
-}
+// apiFrame returns the public Spark API method the program called (see
+// appmodel.SparkAPI, which stage names use too).
+func apiFrame(details string) string { return appmodel.SparkAPI(details) }
 
 func callSiteIn(s string) string {
 	for _, m := range frameRe.FindAllStringSubmatch(s, -1) {

@@ -376,7 +376,7 @@ func stageKey(g *stageGroup) string {
 
 func stageRef(g *stageGroup) StageRef {
 	st := stageStats(g)
-	return StageRef{Key: stageKey(g), StageID: g.id, Name: g.name, CallSite: g.callSite, Occurrence: g.occ,
+	return StageRef{Key: stageKey(g), StageID: g.id, Name: g.display, CallSite: g.callSite, Occurrence: g.occ,
 		DurationMs: st.DurationMs, TaskTimeMs: st.TaskTimeMs, Tasks: st.Tasks}
 }
 
@@ -439,7 +439,7 @@ func stageStats(g *stageGroup) StageStats {
 }
 
 func compareStage(b, n *stageGroup, how string, appMs int64) StageDiff {
-	sd := StageDiff{Key: stageKey(n), Name: n.name, CallSite: n.callSite, Occurrence: n.occ, MatchedBy: how,
+	sd := StageDiff{Key: stageKey(n), Name: n.display, CallSite: n.callSite, Occurrence: n.occ, MatchedBy: how,
 		Base: stageStats(b), New: stageStats(n)}
 	sd.MovedMs = sd.New.DurationMs - sd.Base.DurationMs
 	sd.Significant = abs(sd.MovedMs) >= moveFloor(appMs)

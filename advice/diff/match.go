@@ -26,6 +26,9 @@ type stageGroup struct {
 	id       int
 	attempts []*appmodel.Stage
 	name     string
+	// display is the name reports show (appmodel.DisplayName); name, the
+	// raw one, is what stages are matched by.
+	display  string
 	callSite string
 	first    int64 // first submission (or task launch), for the order
 	occ      int   // occurrence of its identity (name and call site), from 1
@@ -56,7 +59,7 @@ func stageGroups(app *appmodel.Application) []*stageGroup {
 		}
 		g := byID[s.ID]
 		if g == nil {
-			g = &stageGroup{app: app, id: s.ID, name: s.Name, callSite: firstFrame(s.Details)}
+			g = &stageGroup{app: app, id: s.ID, name: s.Name, display: app.DisplayName(s), callSite: firstFrame(s.Details)}
 			byID[s.ID] = g
 			out = append(out, g)
 		}

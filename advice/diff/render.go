@@ -84,7 +84,7 @@ func (t *Text) table(w io.Writer, tb *render.Table) {
 // and indents the continuation lines under the text.
 func (t *Text) line(w io.Writer, prefix, text string) {
 	text = oneLine(text)
-	if !t.Options.Terminal || t.Options.Width < 40 {
+	if t.Options.Width < 40 {
 		fmt.Fprintln(w, strings.TrimRight(prefix+text, " "))
 		return
 	}
@@ -118,7 +118,7 @@ func (t *Text) Render(w io.Writer, d *Diff) error {
 		name = d.Base.Name
 	}
 	fmt.Fprintln(bw, t.paint(ansiBold, "sparkdiag diff: "+name))
-	runs := render.NewTable("run", "log", "application", "spark", "start", "duration").AlignRight(5)
+	runs := render.NewTable("run", "log", "application", "spark", "start", "duration").AlignRight(5).Wrap(1, 2, 4)
 	for _, r := range []struct {
 		label string
 		run   Run
@@ -162,7 +162,7 @@ func (t *Text) Render(w io.Writer, d *Diff) error {
 		fmt.Fprintln(bw)
 		n := min(TopStages, len(d.Stages))
 		fmt.Fprintln(bw, t.paint(ansiBold, fmt.Sprintf("STAGES THAT MOVED MOST (%d of %d matched)", n, len(d.Stages))))
-		st := render.NewTable("stage", "base", "new", "moved", "class", "name").AlignRight(1, 2, 3)
+		st := render.NewTable("stage", "base", "new", "moved", "class", "name").AlignRight(1, 2, 3).Wrap(5)
 		for _, s := range d.Stages[:n] {
 			st.Add(stageIDs(s), units.Millis(s.Base.DurationMs), units.Millis(s.New.DurationMs), signedMillis(s.MovedMs), s.Class, stageName(s))
 		}
@@ -191,7 +191,7 @@ func (t *Text) Render(w io.Writer, d *Diff) error {
 		}
 		fmt.Fprintln(bw)
 		fmt.Fprintln(bw, t.paint(ansiBold, l.title))
-		tb := render.NewTable("stage", "duration", "tasks", "name").AlignRight(0, 1, 2)
+		tb := render.NewTable("stage", "duration", "tasks", "name").AlignRight(0, 1, 2).Wrap(3)
 		for i, r := range l.refs {
 			if i == TopStages {
 				tb.Add("", "", "", fmt.Sprintf("... and %d more", len(l.refs)-TopStages))
@@ -207,7 +207,7 @@ func (t *Text) Render(w io.Writer, d *Diff) error {
 	if len(d.Config.Changes) > 0 {
 		fmt.Fprintln(bw)
 		fmt.Fprintln(bw, t.paint(ansiBold, "CONFIGURATION CHANGES")+fmt.Sprintf(" (%d; %d %s that change on every run ignored)", len(d.Config.Changes), d.Config.Ignored, plural(int64(d.Config.Ignored), "key", "keys")))
-		tb := render.NewTable("key", "base", "new", "perf")
+		tb := render.NewTable("key", "base", "new", "perf").Wrap(0, 1, 2)
 		for _, c := range d.Config.Changes {
 			perf := ""
 			if c.Performance {

@@ -188,7 +188,7 @@ func savingsCell(ms int64) string {
 // WriteText writes the review for a terminal or a pipe.
 func WriteText(w io.Writer, res *Result, o TextOptions) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintln(bw, headline(res))
+	render.Para(bw, "", "", headline(res), o.Width)
 	if res.Apps > 0 {
 		fmt.Fprintln(bw, "\nApplications, worst first")
 		t := appTable(res, o)
@@ -250,7 +250,9 @@ func appTable(res *Result, o TextOptions) *render.Table {
 		head = append(head, "DRIFT")
 	}
 	head = append(head, "TOP FINDING")
-	t := render.NewTable(head...).AlignRight(0, 3, 6, 7)
+	// On a narrow terminal the text columns wrap and the secondary ones
+	// (core-hours, start, worst severity) are left out.
+	t := render.NewTable(head...).AlignRight(0, 3, 6, 7).Wrap(1, 2, len(head)-1).Optional(7, 2, 4)
 	n := 0
 	for _, r := range res.Records {
 		if r.Status != StatusOK {
@@ -280,7 +282,8 @@ func topTable(res *Result, o TextOptions) *render.Table {
 	if limit <= 0 {
 		limit = 10
 	}
-	t := render.NewTable("DETECTOR", "PROBLEM", "APPS", "FINDINGS", "WORST", "SAVINGS", "QUESTIONS", "COSTS MOST IN").AlignRight(2, 3, 5)
+	t := render.NewTable("DETECTOR", "PROBLEM", "APPS", "FINDINGS", "WORST", "SAVINGS", "QUESTIONS", "COSTS MOST IN").AlignRight(2, 3, 5).
+		Wrap(1, 6, 7).Optional(4)
 	for i, f := range res.Top {
 		if i == limit {
 			break

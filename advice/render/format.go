@@ -6,6 +6,7 @@ import (
 	"unicode"
 
 	"github.com/sparkdiag/sparkdiag/advice"
+	"github.com/sparkdiag/sparkdiag/advice/remedies"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/detectors"
 )
@@ -146,6 +147,16 @@ func change(c detectors.Change) string {
 		s += ": " + c.Why
 	}
 	return s
+}
+
+// remediesLine names the remedies a finding cites by number and title,
+// and says how to read them: "Q3 One task far slower than the rest; Q6
+// Skewed join keys (sparkdiag explain Q3)".
+func remediesLine(qs []string) string {
+	if len(qs) == 0 {
+		return ""
+	}
+	return strings.Join(remedies.Labels(qs), "; ") + " (sparkdiag explain " + qs[0] + ")"
 }
 
 // severityTitle is the heading of a severity group.

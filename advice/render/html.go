@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sparkdiag/sparkdiag/advice"
+	"github.com/sparkdiag/sparkdiag/advice/remedies"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/detectors"
 )
@@ -48,7 +49,47 @@ var pageTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"join":     strings.Join,
 	"clean":    clean,
 	"inc":      func(i int) int { return i + 1 },
+	"remedies": remedyRefs,
 }).Parse(htmlTemplate))
+
+// remedyRef is a remedy a finding cites: its label, and the anchor of its
+// section on the page ("" when the number has no section).
+type remedyRef struct {
+	Label, Anchor string
+}
+
+func remedyRefs(qs []string) []remedyRef {
+	out := make([]remedyRef, 0, len(qs))
+	for _, q := range qs {
+		if r, ok := remedies.Get(q); ok {
+			out = append(out, remedyRef{Label: r.Label(), Anchor: r.Anchor()})
+		} else {
+			out = append(out, remedyRef{Label: q})
+		}
+	}
+	return out
+}
+
+// remedySections are the sections of the remedies a report's findings
+// cite, in order, as HTML whose anchors carry the report's prefix. The
+// text is the built-in remedies document, escaped by Remedy.HTML.
+func remedySections(r *advice.Report, prefix string) template.HTML {
+	cited := map[int]*remedies.Remedy{}
+	for i := range r.Findings {
+		for _, q := range r.Findings[i].Advice.Questions {
+			if rm, ok := remedies.Get(q); ok {
+				cited[rm.Num] = rm
+			}
+		}
+	}
+	var b strings.Builder
+	for _, rm := range remedies.All() {
+		if cited[rm.Num] != nil {
+			b.WriteString(rm.HTML(prefix, 3))
+		}
+	}
+	return template.HTML(b.String())
+}
 
 // pageView is what the template reads.
 type pageView struct {
@@ -70,6 +111,8 @@ type reportView struct {
 	TopStages template.HTML
 	Dists     []distView
 	Numbers   []number
+	// Remedies are the sections of the remedies the findings cite.
+	Remedies template.HTML
 }
 
 type findingGroup struct {
@@ -107,6 +150,7 @@ func (h *HTML) RenderAll(w io.Writer, rs []*advice.Report) error {
 		if len(rs) > 1 {
 			v.Prefix = "r" + strconv.Itoa(i+1) + "-"
 		}
+		v.Remedies = remedySections(r, v.Prefix)
 		n := 1
 		for _, g := range findingsBySeverity(r) {
 			v.Groups = append(v.Groups, findingGroup{Severity: g[0].Severity, Findings: g, Start: n})

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sparkdiag/sparkdiag/advice"
+	"github.com/sparkdiag/sparkdiag/advice/remedies"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/detectors"
 )
@@ -240,7 +241,7 @@ func writeMarkdownFinding(w io.Writer, n int, f *advice.Finding) {
 			fmt.Fprint(w, " "+md(f.Advice.Explanation))
 		}
 		if len(f.Advice.Questions) > 0 {
-			fmt.Fprintf(w, " (%s)", md(strings.Join(f.Advice.Questions, ", ")))
+			fmt.Fprintf(w, " (remedies: %s)", md(strings.Join(remedies.Labels(f.Advice.Questions), "; ")))
 		}
 		fmt.Fprint(w, "\n\n")
 		for _, c := range f.Advice.Changes {

@@ -226,9 +226,25 @@ func TestTextFitsTerminal(t *testing.T) {
 			if name == "nds_q86" && !ansiRe.MatchString(out) {
 				t.Errorf("%s: no colour on a terminal", name)
 			}
+			inCode := false
 			for _, line := range strings.Split(out, "\n") {
-				if n := utf8.RuneCountInString(ansiRe.ReplaceAllString(line, "")); n > width {
+				// Code examples are printed whole, never wrapped.
+				switch {
+				case line == "   example:":
+					inCode = true
+					continue
+				case !strings.HasPrefix(line, "      "):
+					inCode = false
+				}
+				if n := utf8.RuneCountInString(ansiRe.ReplaceAllString(line, "")); n > width && !inCode {
 					t.Errorf("%s width %d: line of %d columns: %q", name, width, n, line)
+				}
+			}
+			for i := range r.Findings {
+				for _, l := range strings.Split(r.Findings[i].Advice.Snippet, "\n") {
+					if l != "" && !strings.Contains(out, "      "+l+"\n") {
+						t.Errorf("%s width %d: code line %q was broken", name, width, l)
+					}
 				}
 			}
 		}

@@ -74,6 +74,17 @@ func (s *svg) text(x, y float64, class, anchor, t string) {
 	s.raw(`<text class="%s" x="%s" y="%s" text-anchor="%s">%s</text>`, class, f1(x), f1(y), anchor, esc(t))
 }
 
+// axisTitle names an axis and its unit: horizontal under the plot, or
+// turned a quarter to the left of it (vertical).
+func (s *svg) axisTitle(x, y float64, vertical bool, t string) {
+	if vertical {
+		s.raw(`<text class="axis-title" x="%s" y="%s" text-anchor="middle" transform="rotate(-90 %s %s)">%s</text>`,
+			f1(x), f1(y), f1(x), f1(y), esc(t))
+		return
+	}
+	s.text(x, y, "axis-title", "middle", t)
+}
+
 func (s *svg) line(x1, y1, x2, y2 float64, class string) {
 	s.raw(`<line class="%s" x1="%s" y1="%s" x2="%s" y2="%s"/>`, class, f1(x1), f1(y1), f1(x2), f1(y2))
 }
@@ -327,8 +338,10 @@ func executorsSVG(r *advice.Report) string {
 	x := func(ms int64) float64 { return labelWidth + float64(ms)/span*plotW }
 	y := func(n int) float64 { return top + plotH - float64(n)/maxY*plotH }
 
-	s := newSVG(chartWidth, top+plotH+24, "Executors over time")
+	s := newSVG(chartWidth, top+plotH+40, "Executors over time")
 	s.timeAxis(labelWidth, plotW, top, top+plotH, span)
+	s.axisTitle(labelWidth+plotW/2, top+plotH+34, false, "time since the application started (ms, s, min, h)")
+	s.axisTitle(labelWidth-40, top+plotH/2, true, "executors (count)")
 	for v := 0.0; v <= maxY; v += yStep {
 		s.line(labelWidth, y(int(v)), labelWidth+plotW, y(int(v)), "grid")
 		s.text(labelWidth-6, y(int(v))+4, "tick", "end", strconv.Itoa(int(v)))
@@ -394,7 +407,7 @@ func topStagesSVG(r *advice.Report, prefix string) string {
 // histogramSVG draws the task-duration distribution of a flagged stage,
 // with the median, 75th percentile and longest task marked.
 func histogramSVG(r *advice.Report, d *advice.TaskDistribution) string {
-	const w, h, left, top, plotH = 480.0, 196.0, 40.0, 32.0, 120.0
+	const w, h, left, top, plotH = 480.0, 212.0, 48.0, 32.0, 120.0
 	plotW := w - left - 14
 	counts := d.Histogram.Counts
 	n := max(len(counts), 1)
@@ -430,6 +443,8 @@ func histogramSVG(r *advice.Report, d *advice.TaskDistribution) string {
 	for t := 0.0; t <= span+step/1000; t += step {
 		s.text(x(t), top+plotH+14, "tick", "middle", tickLabel(t))
 	}
+	s.axisTitle(left+plotW/2, top+plotH+29, false, "task duration (ms, s, min, h)")
+	s.axisTitle(12, top+plotH/2, true, "tasks (count)")
 	q := d.Quantiles
 	mark := func(v int64, cls, name string, row int) {
 		mx := x(float64(v))

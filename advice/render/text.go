@@ -66,9 +66,10 @@ func (t *Text) sev(s detectors.Severity) string {
 	return t.paint(ansiCyan, label)
 }
 
-// width is the wrapping width (0: no wrapping).
+// width is the wrapping width (0: no wrapping), on a terminal or not: the
+// CLI gives piped output a default width too.
 func (t *Text) width() int {
-	if !t.Options.Terminal || t.Options.Width < 40 {
+	if t.Options.Width < 40 {
 		return 0
 	}
 	return t.Options.Width
@@ -82,8 +83,17 @@ func (t *Text) field(w io.Writer, label, text string) {
 
 // para writes text after first, wrapping continuation lines after indent.
 func (t *Text) para(w io.Writer, first, indent, text string) {
+	Para(w, first, indent, text, t.width())
+}
+
+// Para writes text after first, wrapped at spaces to width columns (0: no
+// wrapping, nor under 40), continuation lines after indent; the text's own
+// line breaks are kept and control characters replaced.
+func Para(w io.Writer, first, indent, text string, width int) {
 	text = clean(text)
-	width := t.width()
+	if width < 40 {
+		width = 0
+	}
 	for i, line := range strings.Split(text, "\n") {
 		p := first
 		if i > 0 {
@@ -100,17 +110,11 @@ func (t *Text) para(w io.Writer, first, indent, text string) {
 	}
 }
 
-// code writes lines of code after indent; on a terminal, lines longer than
-// the width are cut and continued on the next line.
+// code writes lines of code after indent, never wrapped: a line broken
+// inside a string literal could not be copied back.
 func (t *Text) code(w io.Writer, indent, text string) {
-	width := t.width() - len(indent)
 	for _, line := range strings.Split(clean(text), "\n") {
-		r := []rune(line)
-		for width > 10 && len(r) > width {
-			fmt.Fprintln(w, indent+string(r[:width]))
-			r = r[width:]
-		}
-		fmt.Fprintln(w, strings.TrimRight(indent+string(r), " "))
+		fmt.Fprintln(w, strings.TrimRight(indent+line, " "))
 	}
 }
 
@@ -211,10 +215,12 @@ func (t *Text) write(w io.Writer, r *advice.Report) {
 
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, t.paint(ansiBold, "Findings, most costly first"))
-	tb := NewTable("#", "severity", "id", "where", "saves", "finding").AlignRight(0, 4)
+	// The ID heads the finding's cell, on its own line, so that a long ID
+	// does not narrow the message's column.
+	tb := NewTable("#", "severity", "where", "saves", "id / finding").AlignRight(0, 3).Wrap(2, 4)
 	for i := range r.Findings {
 		f := &r.Findings[i]
-		tb.Add(strconv.Itoa(i+1), f.Severity.String(), f.ID, shortWhere(f), savings(f), f.Message)
+		tb.Add(strconv.Itoa(i+1), f.Severity.String(), shortWhere(f), savings(f), f.ID+"\n"+f.Message)
 	}
 	tb.Render(w, t.Options.Terminal, t.Options.Width)
 
@@ -231,7 +237,7 @@ func (t *Text) write(w io.Writer, r *advice.Report) {
 		}
 		if len(f.Evidence) > 0 {
 			fmt.Fprintln(w, "   evidence:")
-			et := NewTable("evidence", "value", "threshold").AlignRight(1, 2)
+			et := NewTable("evidence", "value", "threshold").AlignRight(1, 2).Wrap(0)
 			for _, e := range f.Evidence {
 				et.Add(e.Name, evidenceValue(e), evidenceThreshold(e))
 			}
@@ -246,11 +252,10 @@ func (t *Text) write(w io.Writer, r *advice.Report) {
 			}
 		}
 		if f.Advice.Explanation != "" {
-			why := f.Advice.Explanation
-			if len(f.Advice.Questions) > 0 {
-				why += " [" + strings.Join(f.Advice.Questions, ", ") + "]"
-			}
-			t.field(w, "why", why)
+			t.field(w, "why", f.Advice.Explanation)
+		}
+		if len(f.Advice.Questions) > 0 {
+			t.field(w, "remedies", remediesLine(f.Advice.Questions))
 		}
 		for _, c := range f.Advice.Changes {
 			t.field(w, "fix", change(c))

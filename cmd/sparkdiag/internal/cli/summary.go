@@ -11,6 +11,7 @@ import (
 	json "github.com/goccy/go-json"
 	"github.com/spf13/cobra"
 
+	"github.com/sparkdiag/sparkdiag/advice/render"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
 )
@@ -94,7 +95,7 @@ func writeModelJSON(w io.Writer, apps []loaded) error {
 
 func writeSummary(w io.Writer, s *Streams, l loaded, top int) error {
 	a, st := l.App, l.Stats
-	kv := func(k, v string) { fmt.Fprintf(w, "%-12s %s\n", k, v) }
+	kv := func(k, v string) { render.Para(w, fmt.Sprintf("%-12s ", k), strings.Repeat(" ", 13), v, s.Width) }
 
 	title := a.ID
 	if a.AttemptID != "" {
@@ -230,7 +231,7 @@ func writeSummary(w io.Writer, s *Streams, l loaded, top int) error {
 	}
 	fmt.Fprintf(w, "\nSlowest stages (task durations over successful tasks):\n")
 	t := newTable("stage", "status", "tasks", "duration", "task time", "min", "median", "p75", "max", "input", "shuffle r/w", "spill", "name").
-		alignRight(2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
+		alignRight(2, 3, 4, 5, 6, 7, 8, 9, 10, 11).wrap(10, 12).optional(5, 7, 4, 9, 6, 11)
 	for _, stg := range stages {
 		sum := stg.Summarize(appmodel.Duration)
 		id := strconv.Itoa(stg.ID)
@@ -256,7 +257,7 @@ func writeSummary(w io.Writer, s *Streams, l loaded, top int) error {
 			q(sum.Min), q(sum.Median), q(sum.P75), q(sum.Max),
 			units.Bytes(m[appmodel.InputBytes]),
 			units.Bytes(m.ShuffleReadBytes())+" / "+units.Bytes(m[appmodel.ShuffleWriteBytes]),
-			spill, firstLineOf(stg.Name, 60))
+			spill, firstLineOf(a.DisplayName(stg), 60))
 	}
 	return t.render(w, s)
 }
