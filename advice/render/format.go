@@ -267,3 +267,21 @@ func findingsBySeverity(r *advice.Report) [][]*advice.Finding {
 	}
 	return groups
 }
+
+// relatedLines describe the findings triage folded into f, one line each:
+// "SKEW001 at stage 33.0, saves 35.1 s: Straggler in stage 33: …".
+func relatedLines(f *advice.Finding) []string {
+	var out []string
+	for _, r := range f.Related {
+		sub := advice.Finding{Finding: detectors.Finding{Subject: r.Subject}}
+		line := r.DetectorID
+		if w := where(&sub); len(w) > 0 {
+			line += " at " + strings.Join(w, ", ")
+		}
+		if r.SavingsMs > 0 {
+			line += ", saves " + units.Millis(r.SavingsMs)
+		}
+		out = append(out, line+": "+r.Message)
+	}
+	return out
+}

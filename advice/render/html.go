@@ -38,6 +38,7 @@ var pageTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"where1":   shortWhere,
 	"short":    shortName,
 	"impact":   impact,
+	"related":  relatedLines,
 	"savings":  savings,
 	"change":   change,
 	"sevClass": func(s detectors.Severity) string { return "sev-" + s.String() },

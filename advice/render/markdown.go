@@ -218,6 +218,12 @@ func writeMarkdownFinding(w io.Writer, n int, f *advice.Finding) {
 	if im := impact(f); im != "" {
 		fmt.Fprintf(w, "- **Impact:** %s\n", md(im))
 	}
+	for _, l := range relatedLines(f) {
+		fmt.Fprintf(w, "- **Same cause:** %s\n", md(l))
+	}
+	for _, n := range f.Triage {
+		fmt.Fprintf(w, "- **Triage:** %s\n", md(n))
+	}
 	fmt.Fprintln(w)
 	if len(f.Evidence) > 0 {
 		folded := len(f.Evidence) > maxOpenEvidence

@@ -235,6 +235,12 @@ func (t *Text) write(w io.Writer, r *advice.Report) {
 		if im := impact(f); im != "" {
 			t.field(w, "impact", im)
 		}
+		for _, l := range relatedLines(f) {
+			t.field(w, "also", l)
+		}
+		for _, n := range f.Triage {
+			t.field(w, "triage", n)
+		}
 		if len(f.Evidence) > 0 {
 			fmt.Fprintln(w, "   evidence:")
 			et := NewTable("evidence", "value", "threshold").AlignRight(1, 2).Wrap(0)

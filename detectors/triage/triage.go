@@ -524,9 +524,10 @@ func groupSlowExecutors(c *Context, fs []detectors.Finding) []detectors.Finding 
 		rep := idx[representative(members)]
 		g := &fs[rep]
 		var stages []string
-		var total int64
+		var total, wall int64
 		for _, i := range idx {
 			total += fs[i].Impact.SavingsMs
+			wall += fs[i].Impact.WallClockMs
 			stages = append(stages, fmt.Sprint(*fs[i].Subject.StageID))
 			if i != rep {
 				g.Related = append(g.Related, related(fs[i]))
@@ -540,6 +541,7 @@ func groupSlowExecutors(c *Context, fs []detectors.Finding) []detectors.Finding 
 		g.Message = fmt.Sprintf("Slow executor %s (%s): it ran the slowest task, with ordinary data, of %d stages (%s); %s",
 			e, host, len(idx), strings.Join(stages, ", "), lowerFirst(g.Message))
 		g.Impact.SavingsMs = min(total, c.AppMs)
+		setWall(c, g, wall)
 		note(g, "%d stragglers on executor %s grouped: one slow executor, one finding", len(idx), e)
 	}
 	return without(fs, drop)
@@ -564,15 +566,17 @@ func groupByDetector(c *Context, fs []detectors.Finding, id string, keep func(*d
 	rep := idx[representative(members)]
 	g := &fs[rep]
 	drop := map[int]bool{}
-	var total int64
+	var total, wall int64
 	for _, i := range idx {
 		total += fs[i].Impact.SavingsMs
+		wall += fs[i].Impact.WallClockMs
 		if i != rep {
 			g.Related = append(g.Related, related(fs[i]))
 			drop[i] = true
 		}
 	}
 	g.Impact.SavingsMs = min(total, c.AppMs)
+	setWall(c, g, wall)
 	note(g, "%d %s findings of one cause grouped; savings are their sum", len(idx), id)
 	return without(fs, drop)
 }
@@ -602,6 +606,13 @@ func groupSameEvidence(fs []detectors.Finding) []detectors.Finding {
 		drop[i] = true
 	}
 	return without(fs, drop)
+}
+
+// setWall gives a group the wall-clock of its places, at most the
+// application's.
+func setWall(c *Context, g *detectors.Finding, wall int64) {
+	g.Impact.WallClockMs = min(wall, c.AppMs)
+	g.Impact.WallClockShare = float64(g.Impact.WallClockMs) / float64(c.AppMs)
 }
 
 func without(fs []detectors.Finding, drop map[int]bool) []detectors.Finding {
