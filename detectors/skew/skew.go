@@ -244,7 +244,18 @@ func report(p *detectors.Pass, st *appmodel.Stage, ts *stageTasks, median, p75 i
 		f.Evidence = append(f.Evidence, detectors.EvT("slowest task data / median", dataRatio, "ratio", "≥", p.Param("dataRatio")))
 		f.Message = fmt.Sprintf("Skewed partition in %s: the slowest task took %s (%s the median %s) and read %s, %s the median task",
 			stageName, units.Millis(slow.dur), units.Ratio(ratio), units.Millis(median), units.Bytes(slow.data), units.Ratio(dataRatio))
-		f.Advice = skewAdvice(a, st, join != nil, agg != nil || window != nil, keyCol, keys, slow.data, medData, aqeSkew)
+		switch {
+		case st.Totals[appmodel.InputBytes] > st.Totals.ShuffleReadBytes():
+			// The stage reads files: the big partition is an input split.
+			f.Message += "; the stage reads its input from files, so this is input-file skew"
+			f.Advice = inputSkewAdvice(a, st, slow.data)
+		case join != nil && !shuffledJoin(join):
+			f.Advice = skewAdvice(a, st, false, agg != nil || window != nil, keyCol, keys, slow.data, medData, aqeSkew)
+			f.Advice.Explanation = fmt.Sprintf("The skew is in the partitions this stage read before its %s: AQE's skew-join splitting only applies to "+
+				"sort-merge and shuffled hash joins whose sides are both shuffled, so it cannot act here. ", join.Name) + f.Advice.Explanation
+		default:
+			f.Advice = skewAdvice(a, st, join != nil, agg != nil || window != nil, keyCol, keys, slow.data, medData, aqeSkew)
+		}
 	} else {
 		f.Message = fmt.Sprintf("Straggler in %s: the slowest task took %s (%s the median %s) with ordinary data (%s, median %s) on executor %s (%s)",
 			stageName, units.Millis(slow.dur), units.Ratio(ratio), units.Millis(median), units.Bytes(slow.data), units.Bytes(medData), slow.exec, slow.host)
@@ -313,6 +324,30 @@ func skewAdvice(a *appmodel.Application, st *appmodel.Stage, isJoin, isAgg bool,
 		adv.Explanation = fmt.Sprintf("The rows are unevenly spread over the partitions of this stage (by %s). Repartition on a key with more even values, or salt the hot values.", keyList)
 	}
 	adv.Snippet = saltSnippet(keyCol, isJoin)
+	return adv
+}
+
+// shuffledJoin reports whether AQE's skew-join handling can split a join's
+// partitions: a sort-merge or shuffled hash join (both sides shuffled).
+func shuffledJoin(n *appmodel.PlanNode) bool {
+	return strings.HasPrefix(n.Name, "SortMergeJoin") || strings.HasPrefix(n.Name, "ShuffledHashJoin")
+}
+
+// inputSkewAdvice: the slow task read a larger input split than the
+// others: one large or unsplittable file (gzip, a single CSV), or uneven
+// files. Spark's input split size and the file layout decide it, not a key.
+func inputSkewAdvice(a *appmodel.Application, st *appmodel.Stage, splitBytes int64) detectors.Advice {
+	adv := detectors.Advice{Questions: []string{"Q3", "Q23", "Q13"}}
+	cur := detectors.PropInt(a, "spark.sql.files.maxPartitionBytes", 128<<20)
+	adv.Explanation = fmt.Sprintf("The slowest task read an input split of %s, far more than the others: one large file that cannot be split "+
+		"(gzip or another non-splittable codec, a single JSON or CSV file read whole), or files of very uneven size. Store the input in a "+
+		"splittable format (Parquet, ORC, or bzip2/uncompressed text), compact uneven files, lower the split size so that large files are cut "+
+		"into more tasks, or repartition right after reading when the file cannot be split.", units.Bytes(splitBytes))
+	if splitBytes > cur/2 && cur > 32<<20 {
+		adv.Changes = append(adv.Changes, detectors.Change{Key: "spark.sql.files.maxPartitionBytes", Current: detectors.Current(a, "spark.sql.files.maxPartitionBytes"),
+			Suggested: sizeConf(max(cur/2, 32<<20)), Why: "smaller input splits spread a large splittable file over more tasks"})
+	}
+	adv.Snippet = `df = spark.read.parquet(path).repartition(spark.sparkContext.defaultParallelism)  # when a file cannot be split`
 	return adv
 }
 
