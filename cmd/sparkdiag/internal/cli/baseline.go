@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 
@@ -51,7 +52,7 @@ backfill).`,
 			defer st.Close()
 			js, err := st.Jobs()
 			if err != nil {
-				return &exitError{code: ExitInternal, msg: err.Error()}
+				return storeError(err)
 			}
 			w := bufio.NewWriter(s.Out)
 			defer w.Flush()
@@ -84,7 +85,7 @@ backfill).`,
 			defer st.Close()
 			runs, err := st.Runs(args[1])
 			if err != nil {
-				return &exitError{code: ExitInternal, msg: err.Error()}
+				return storeError(err)
 			}
 			if len(runs) == 0 {
 				return noInputErrorf("%s: no job named %q (see 'sparkdiag baseline jobs %s')", args[0], args[1], args[0])
@@ -128,7 +129,7 @@ backfill).`,
 			defer st.Close()
 			n, err := st.Forget(args[1], args[2:]...)
 			if err != nil {
-				return &exitError{code: ExitInternal, msg: err.Error()}
+				return storeError(err)
 			}
 			if n == 0 {
 				return noInputErrorf("%s: nothing to forget for job %q", args[0], args[1])
@@ -139,6 +140,16 @@ backfill).`,
 	}
 	c.AddCommand(jobs, show, forget)
 	return c
+}
+
+// storeError is the exit error of a failed read or write of the baseline
+// store: a damaged store is bad input (exit 3, and the message says how to
+// rebuild it), anything else a failure of ours.
+func storeError(err error) error {
+	if errors.Is(err, baseline.ErrDamaged) {
+		return noInputErrorf("%v", err)
+	}
+	return &exitError{code: ExitInternal, msg: err.Error()}
 }
 
 func writeJSON(w io.Writer, v any) error {

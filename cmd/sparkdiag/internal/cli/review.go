@@ -254,7 +254,7 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 		if ctx.Err() != nil {
 			return &exitError{code: ExitInternal, msg: "interrupted"}
 		}
-		return &exitError{code: ExitInternal, msg: err.Error()}
+		return storeError(err)
 	}
 	if !o.read.quiet {
 		// Every log that could not be read, whether it failed to resolve
