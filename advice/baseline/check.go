@@ -165,7 +165,8 @@ func checkReader(r io.ReaderAt, size int64, path string) error {
 	if m.hwm < 4 || m.hwm > uint64(size/ps) {
 		return damaged(path, "the file is %d bytes but its pages reach %d bytes (cut short?)", size, m.hwm*uint64(ps))
 	}
-	c := &checker{r: r, ps: ps, hwm: m.hwm, path: path, seen: map[uint64]bool{}, free: map[uint64]bool{}}
+	c := &checker{r: r, ps: ps, hwm: m.hwm, path: path, seen: map[uint64]bool{}, free: map[uint64]bool{},
+		budget: size/elemSize + 1}
 	if m.freelist != noFreelist {
 		if err := c.freelist(m.freelist); err != nil {
 			return err
@@ -189,6 +190,11 @@ type checker struct {
 	path string
 	seen map[uint64]bool // pages reached (tree and freelist)
 	free map[uint64]bool
+	// budget is how many more elements the walk may visit: every element
+	// takes 16 bytes of the file, so a sound file has at most size/16.
+	// Inline buckets are not pages, so elements that overlap could
+	// otherwise make the walk exponential.
+	budget int64
 }
 
 // page reads page id with its overflow pages, marking them as seen.
@@ -323,6 +329,9 @@ func (c *checker) elements(b []byte, what string, lo, hi []byte, depth int) ([]b
 	n := int(ne.Uint16(b[10:]))
 	if pageHeaderSize+n*elemSize > len(b) {
 		return nil, damaged(c.path, "%s has more elements (%d) than it holds", what, n)
+	}
+	if c.budget -= int64(n); c.budget < 0 {
+		return nil, damaged(c.path, "%s: elements overlap", what)
 	}
 	var first, prev []byte
 	for i := 0; i < n; i++ {

@@ -197,7 +197,10 @@ func writeFile(t testing.TB, dir, name string, b []byte) string {
 }
 
 // FuzzStoreReader opens a mutated small store and reads every job: it
-// must never panic or fault, and an error must be a clear one.
+// must never panic or fault, and an error must be a clear one. Each input
+// is a file to write and open, so the fuzzer runs a few hundred a second;
+// -fuzzminimizetime 1x keeps it from spending a minute minimizing each
+// new input.
 func FuzzStoreReader(f *testing.F) {
 	p := filepath.Join(f.TempDir(), "s.db")
 	s, err := Open(p, Options{})
@@ -224,7 +227,8 @@ func FuzzStoreReader(f *testing.F) {
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := readAll(p); err != nil && !errors.Is(err, ErrDamaged) && !strings.Contains(err.Error(), "baseline store") {
+		_, err := readAll(p)
+		if err != nil && !errors.Is(err, ErrDamaged) && !strings.Contains(err.Error(), "baseline store") {
 			t.Fatalf("unclear error: %v", err)
 		}
 	})
