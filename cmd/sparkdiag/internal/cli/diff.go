@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -125,7 +126,7 @@ func runDiff(o *diffOptions, args []string, s *Streams) error {
 			return usageErrorf("--hs-download-dir: %v", err)
 		}
 		defer os.RemoveAll(dir)
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		args = append([]string(nil), args...)
 		for i, spec := range args {
