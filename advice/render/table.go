@@ -7,8 +7,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
+
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 )
 
 // Table is the one place that talks to tablewriter, so that an upstream API
@@ -77,7 +79,7 @@ func (t *Table) Render(w io.Writer, terminal bool, width int) error {
 	for i, r := range t.rows {
 		rows[i] = make([]string, len(r))
 		for j, c := range r {
-			rows[i][j] = oneLine(c)
+			rows[i][j] = sanitize.Line(c)
 		}
 	}
 	if terminal && width > 20 {

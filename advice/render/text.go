@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sparkdiag/sparkdiag/advice"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/detectors"
 )
@@ -82,7 +83,7 @@ func (t *Text) field(w io.Writer, label, text string) {
 
 // para writes text after first, wrapping continuation lines after indent.
 func (t *Text) para(w io.Writer, first, indent, text string) {
-	text = clean(text)
+	text = sanitize.Text(text)
 	width := t.width()
 	for i, line := range strings.Split(text, "\n") {
 		p := first
@@ -104,7 +105,7 @@ func (t *Text) para(w io.Writer, first, indent, text string) {
 // the width are cut and continued on the next line.
 func (t *Text) code(w io.Writer, indent, text string) {
 	width := t.width() - len(indent)
-	for _, line := range strings.Split(clean(text), "\n") {
+	for _, line := range strings.Split(sanitize.Text(text), "\n") {
 		r := []rune(line)
 		for width > 10 && len(r) > width {
 			fmt.Fprintln(w, indent+string(r[:width]))
@@ -191,7 +192,7 @@ func (t *Text) write(w io.Writer, r *advice.Report) {
 	if a.Name != "" {
 		head = strconv.Quote(a.Name) + "  " + a.ID
 	}
-	fmt.Fprintln(w, t.paint(ansiBold, clean(head)))
+	fmt.Fprintln(w, t.paint(ansiBold, sanitize.Text(head)))
 	kv := func(k, v string) { t.para(w, fmt.Sprintf("  %-11s ", k), strings.Repeat(" ", 14), v) }
 	kv("spark", fmt.Sprintf("%s, user %s", orUnknown(a.SparkVersion), orUnknown(a.SparkUser)))
 	kv("status", status(r))

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sparkdiag/sparkdiag/advice/baseline"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 )
 
@@ -100,7 +101,7 @@ backfill).`,
 					Runs  []baseline.Run     `json:"runs"`
 				}{args[1], usual, runs})
 			}
-			fmt.Fprintf(w, "%s: %s\n\n", args[1], units.Plural(len(runs), "run"))
+			fmt.Fprintf(w, "%s: %s\n\n", sanitize.Line(args[1]), units.Plural(len(runs), "run"))
 			t := newTable("RUN", "STARTED (UTC)", "DURATION", "TASK TIME", "INPUT", "OUTPUT", "SHUFFLE", "SPILL", "TASKS", "FAILED", "SKEW", "FINDINGS").alignRight(2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 			for _, r := range runs {
 				findings := fmt.Sprint(r.Findings)
@@ -134,7 +135,7 @@ backfill).`,
 			if n == 0 {
 				return noInputErrorf("%s: nothing to forget for job %q", args[0], args[1])
 			}
-			fmt.Fprintf(s.Out, "forgot %s of %s\n", units.Plural(n, "run"), args[1])
+			fmt.Fprintf(s.Out, "forgot %s of %s\n", units.Plural(n, "run"), sanitize.Line(args[1]))
 			return nil
 		},
 	}
@@ -153,8 +154,12 @@ func storeError(err error) error {
 }
 
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	sw := sanitize.NewJSONWriter(w)
+	enc := json.NewEncoder(sw)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	return sw.Flush()
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sparkdiag/sparkdiag/advice/diff"
 	"github.com/sparkdiag/sparkdiag/advice/render"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/detectors"
 )
 
@@ -162,7 +163,7 @@ func runDiff(o *diffOptions, args []string, s *Streams) error {
 	d := diff.Compare(sides[0], sides[1], diff.Options{Tool: tool()})
 	if !o.read.quiet {
 		for _, w := range d.Warnings {
-			fmt.Fprintf(s.Err, "warning: %s\n", w)
+			fmt.Fprintf(s.Err, "warning: %s\n", sanitize.Line(w))
 		}
 	}
 	opts := render.Options{Compact: o.compact, Terminal: s.OutTTY, Color: s.Color, Width: s.Width}

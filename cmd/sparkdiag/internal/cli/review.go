@@ -16,6 +16,7 @@ import (
 
 	"github.com/sparkdiag/sparkdiag/advice/baseline"
 	"github.com/sparkdiag/sparkdiag/advice/fleet"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/detectors"
 	"github.com/sparkdiag/sparkdiag/detectors/all"
 )
@@ -262,7 +263,7 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 		// or to load, once, after the progress line.
 		for _, r := range res.Records {
 			if r.Status != fleet.StatusOK {
-				fmt.Fprintf(s.Err, "sparkdiag: %s\n", r.Error)
+				fmt.Fprintf(s.Err, "sparkdiag: %s\n", sanitize.Line(r.Error))
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sparkdiag/sparkdiag/advice/fleet"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/eventlog/historyserver"
 	"github.com/sparkdiag/sparkdiag/eventlog/source"
 )
@@ -86,7 +87,7 @@ func (f *hsFlags) items(ctx context.Context, since, until time.Time, s *Streams)
 	}
 	lo := historyserver.ListOptions{MinDate: since, MaxDate: until, Limit: f.limit,
 		OnSkip: func(sk historyserver.SkippedApp) {
-			fmt.Fprintf(s.Err, "sparkdiag: %s: application list %s; skipped\n", c.URL(), sk)
+			fmt.Fprintf(s.Err, "sparkdiag: %s: application list %s; skipped\n", c.URL(), sanitize.Line(sk.String()))
 		}}
 	switch strings.ToLower(f.status) {
 	case "completed":

@@ -11,6 +11,7 @@ import (
 	json "github.com/goccy/go-json"
 	"github.com/spf13/cobra"
 
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
 )
@@ -88,13 +89,14 @@ func writeModelJSON(w io.Writer, apps []loaded) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(b, '\n'))
+	_, err = w.Write(append(sanitize.JSON(b), '\n'))
 	return err
 }
 
 func writeSummary(w io.Writer, s *Streams, l loaded, top int) error {
 	a, st := l.App, l.Stats
-	kv := func(k, v string) { fmt.Fprintf(w, "%-12s %s\n", k, v) }
+	// Every value may hold a string from the log or a file name.
+	kv := func(k, v string) { fmt.Fprintf(w, "%-12s %s\n", k, sanitize.Line(v)) }
 
 	title := a.ID
 	if a.AttemptID != "" {
