@@ -275,3 +275,23 @@ func TestStoreFormat1Upgrade(t *testing.T) {
 		t.Fatalf("a damaged upgraded record: %v", err)
 	}
 }
+
+// A store cut short while it is open (after the check) makes bbolt read a
+// mapped page past the end of the file: a memory fault, which guard turns
+// into a DamagedError instead of a crash.
+func TestStoreCutWhileOpen(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "s.db", sampleStore(t))
+	s, err := Open(p, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := os.Truncate(p, 8192); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Runs("job-1")
+	if !errors.Is(err, ErrDamaged) {
+		t.Fatalf("err = %v, want ErrDamaged", err)
+	}
+	t.Log(err)
+}

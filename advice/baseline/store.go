@@ -20,8 +20,10 @@ import (
 	"fmt"
 	"hash/crc32"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"time"
 
 	json "github.com/goccy/go-json"
@@ -262,7 +264,11 @@ func guard(path string, fn func() error) (err error) {
 	defer func() {
 		debug.SetPanicOnFault(old)
 		if r := recover(); r != nil {
-			err = damaged(path, "reading it failed: %v", r)
+			if re, ok := r.(runtime.Error); ok && strings.Contains(re.Error(), "memory address") {
+				err = damaged(path, "a page could not be read; was the file cut short while open? (%v)", r)
+				return
+			}
+			err = damaged(path, "bbolt failed reading it: %v", r)
 		}
 	}()
 	return fn()
