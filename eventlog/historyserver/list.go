@@ -282,24 +282,28 @@ func decodeList(u *url.URL, resp *http.Response, body io.Reader, maxApps int, on
 	var firstSkip *SkippedApp
 	for i := 0; dec.More(); i++ {
 		entry.n = 0
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			if entry.over {
-				return nil, fmt.Errorf("GET %s: entry %d of the application list is larger than %d bytes: %w", u, i+1, maxEntryBytes, ErrListTooLong)
-			}
-			return fail(err)
+		// An entry that does not fit App (a "NaN" duration) fails its
+		// Decode, but the decoder has read the whole entry and goes on
+		// with the next one.
+		var a App
+		off := dec.InputOffset()
+		err := dec.Decode(&a)
+		if entry.over {
+			return nil, fmt.Errorf("GET %s: entry %d of the application list is larger than %d bytes: %w", u, i+1, maxEntryBytes, ErrListTooLong)
 		}
 		if len(apps) == maxApps {
 			return nil, fmt.Errorf("GET %s: the application list has more than %d entries (raise the limit, or narrow the list with a time window or a status): %w", u, maxApps, ErrListTooLong)
 		}
-		var a App
-		if err := json.Unmarshal(raw, &a); err != nil {
-			var id struct {
-				ID any `json:"id"`
-			}
-			_ = json.Unmarshal(raw, &id)
-			s, _ := id.ID.(string)
-			skip := SkippedApp{Index: i, ID: s, Err: err}
+		var se *json.SyntaxError
+		if err != nil && (errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || rec.cut() ||
+			dec.InputOffset() == off) { // nothing read: the error would come back forever
+
+			return fail(err)
+		}
+		if err != nil {
+			// The fields read before the error are set: the id comes
+			// first in the server's answers.
+			skip := SkippedApp{Index: i, ID: a.ID, Err: err}
 			if firstSkip == nil {
 				firstSkip = &skip
 			}
