@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -94,5 +95,40 @@ func TestReviewHistoryServerInterruptCleansUp(t *testing.T) {
 			}
 			fmt.Fprint(io.Discard, errb.String())
 		})
+	}
+}
+
+// An entry of the application list that cannot be read is skipped and
+// reported on stderr (its id sanitized); the others are reviewed.
+func TestReviewHistoryServerSkipsBadEntry(t *testing.T) {
+	var (
+		mu      sync.Mutex
+		fetched []string
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/applications") {
+			io.WriteString(w, `[
+ {"id":"app-1","name":"x","attempts":[{"startTimeEpoch":1700000000000,"endTimeEpoch":1700000600000,"duration":600000,"completed":true}]},
+ {"id":"app-2\u001b[2J","name":"y","attempts":[{"startTimeEpoch":1700000000000,"duration":"NaN","completed":true}]}
+]`)
+			return
+		}
+		mu.Lock()
+		fetched = append(fetched, r.URL.Path)
+		mu.Unlock()
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	_, errs, _ := run(t, nil, "review", "--history-server", srv.URL, "--hs-retries", "0", "--hs-download-dir", t.TempDir())
+	if !strings.Contains(errs, "application list entry 2 (app-2\uFFFD[2J)") || !strings.Contains(errs, "skipped") {
+		t.Errorf("stderr does not report the skipped entry:\n%s", errs)
+	}
+	if strings.Contains(errs, "\x1b") {
+		t.Errorf("raw ESC on stderr:\n%q", errs)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(fetched) != 1 || !strings.Contains(fetched[0], "/applications/app-1/") {
+		t.Errorf("fetched %v, want app-1's logs only", fetched)
 	}
 }
