@@ -3,7 +3,6 @@
 package cli
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -93,7 +92,9 @@ func TestReviewHistoryServerInterruptCleansUp(t *testing.T) {
 			if code := cmd.ProcessState.ExitCode(); code == 0 {
 				t.Errorf("exit code 0 after %v", sig)
 			}
-			fmt.Fprint(io.Discard, errb.String())
+			if t.Failed() {
+				t.Logf("stderr:\n%s", errb.String())
+			}
 		})
 	}
 }
