@@ -175,7 +175,7 @@ func checkReader(r io.ReaderAt, size int64, path string) error {
 	if err := c.bucket(m.root, nil, 0); err != nil {
 		return err
 	}
-	for id := uint64(2); id < m.hwm; id++ {
+	for id := uint64(2); id < m.hwm && m.freelist != noFreelist; id++ { // without a free list, free pages are not listed
 		if !c.seen[id] && !c.free[id] {
 			return damaged(path, "page %d is neither used nor free", id)
 		}

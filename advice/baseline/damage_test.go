@@ -84,14 +84,19 @@ func overwrite(b []byte, off int) []byte {
 // leafOffset is the offset of the first element header of the first page
 // of type leaf past the meta pages.
 func leafOffset(t *testing.T, b []byte) int {
-	for id := 2; id*4096 < len(b); id++ {
-		if ne.Uint16(b[id*4096+8:])&leafPage != 0 && ne.Uint16(b[id*4096+10:]) > 2 {
-			return id*4096 + pageHeaderSize
+	ps := pageSize(b)
+	for id := 2; id*ps < len(b); id++ {
+		if ne.Uint16(b[id*ps+8:])&leafPage != 0 && ne.Uint16(b[id*ps+10:]) > 2 {
+			return id*ps + pageHeaderSize
 		}
 	}
 	t.Fatal("no leaf page")
 	return 0
 }
+
+// pageSize is the page size meta page 0 gives (the OS page size when the
+// store was created).
+func pageSize(b []byte) int { return int(ne.Uint32(b[pageHeaderSize+8:])) }
 
 func TestDamagedStore(t *testing.T) {
 	good := sampleStore(t)
@@ -119,7 +124,7 @@ func TestDamagedStore(t *testing.T) {
 		{"cut at 0 bytes", nil, "the file is empty (0 bytes)"},
 		{"meta 0 magic", overwrite(good, 16), ""},
 		{"meta 0 root", overwrite(good, 16+20), ""},
-		{"meta 1 checksum", overwrite(good, 4096+16+50), ""},
+		{"meta 1 checksum", overwrite(good, pageSize(good)+16+50), ""},
 		{"leaf page header", overwrite(good, leafOffset(t, good)-pageHeaderSize), ""},
 		{"leaf page elements", overwrite(good, leafOffset(t, good)), ""},
 		{"leaf page element 2", overwrite(good, leafOffset(t, good)+20), ""},
@@ -220,7 +225,7 @@ func FuzzStoreReader(f *testing.F) {
 	f.Add(good)
 	f.Add(good[:16<<10])
 	f.Add(overwrite(good, 16))
-	f.Add(overwrite(good, 2*4096+20))
+	f.Add(overwrite(good, 2*pageSize(good)+20))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p := filepath.Join(dir, "f.db")
