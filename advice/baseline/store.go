@@ -18,8 +18,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"sort"
+	"strings"
 	"time"
 
 	json "github.com/goccy/go-json"
@@ -68,6 +72,8 @@ func (r *Run) sameApp(o *Run) bool { return r.AppID == o.AppID && r.AttemptID ==
 type Store struct {
 	db   *bolt.DB
 	path string
+	// v1: a format-1 store opened read-only (records without checksums).
+	v1 bool
 }
 
 // Options tune Open.
@@ -92,31 +98,88 @@ var (
 	formatKey  = []byte("format")
 )
 
-// format is the version of the store's layout.
-const storeFormat = "sparkdiag-baseline/1"
+// storeFormat is the version of the store's layout. Format 2 prefixes
+// every record with the CRC-32C of the job name, the key and the record;
+// format 1 (no checksums) is still read, and upgraded when opened for
+// writing.
+const (
+	storeFormat   = "sparkdiag-baseline/2"
+	storeFormatV1 = "sparkdiag-baseline/1"
+)
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// seal prefixes a record with its checksum.
+func seal(job, key, val []byte) []byte {
+	out := make([]byte, 4, 4+len(val))
+	binary.BigEndian.PutUint32(out, recordSum(job, key, val))
+	return append(out, val...)
+}
+
+func recordSum(job, key, val []byte) uint32 {
+	h := crc32.New(crcTable)
+	h.Write(job)
+	h.Write([]byte{0})
+	h.Write(key)
+	h.Write([]byte{0})
+	h.Write(val)
+	return h.Sum32()
+}
 
 // Open opens (creating when needed, unless read-only) the store at path.
+//
+// Before bbolt sees the file, Open walks all of it (checkFile) and, once
+// it is open, checks every record's checksum: a damaged store gives an
+// error that wraps ErrDamaged (a *DamagedError, which says how to rebuild
+// the store) instead of a crash inside bbolt. An empty file is not taken
+// for a new store.
 func Open(path string, o Options) (*Store, error) {
 	if o.LockTimeout <= 0 {
 		o.LockTimeout = 5 * time.Second
 	}
-	if o.ReadOnly {
-		if _, err := os.Stat(path); err != nil {
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && fi.Size() == 0:
+		return nil, fmt.Errorf("baseline store %s: the file is empty (0 bytes), not a baseline store; "+
+			"remove it and 'sparkdiag review --baseline %s LOG_DIR...' creates a new one", path, path)
+	case err == nil && !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("baseline store %s: not a regular file", path)
+	case err == nil:
+		if err := checkFile(path, o.LockTimeout); err != nil {
+			if errors.Is(err, ErrLocked) {
+				return nil, fmt.Errorf("baseline store %s: %w", path, ErrLocked)
+			}
+			if errors.Is(err, ErrDamaged) {
+				return nil, err
+			}
 			return nil, fmt.Errorf("baseline store %s: %w", path, err)
 		}
+	case o.ReadOnly || !errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("baseline store %s: %w", path, err)
 	}
-	db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: o.LockTimeout, ReadOnly: o.ReadOnly})
+	var db *bolt.DB
+	err = guard(path, func() (err error) {
+		db, err = bolt.Open(path, 0o644, &bolt.Options{Timeout: o.LockTimeout, ReadOnly: o.ReadOnly})
+		return err
+	})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, fmt.Errorf("baseline store %s: %w", path, ErrLocked)
+		}
+		if errors.Is(err, ErrDamaged) {
+			return nil, err
 		}
 		return nil, fmt.Errorf("baseline store %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path}
 	if o.ReadOnly {
-		err = db.View(func(tx *bolt.Tx) error { return checkFormat(tx, path) })
+		err = s.view(func(tx *bolt.Tx) error {
+			f, err := checkFormat(tx, path)
+			s.v1 = f == storeFormatV1
+			return err
+		})
 	} else {
-		err = db.Update(func(tx *bolt.Tx) error {
+		err = s.update(func(tx *bolt.Tx) error {
 			m := tx.Bucket(metaBucket)
 			if m == nil {
 				if tx.Bucket(jobsBucket) != nil {
@@ -130,12 +193,22 @@ func Open(path string, o Options) (*Store, error) {
 					return err
 				}
 			}
-			if err := checkFormat(tx, path); err != nil {
+			f, err := checkFormat(tx, path)
+			if err != nil {
 				return err
 			}
-			_, err := tx.CreateBucketIfNotExists(jobsBucket)
-			return err
+			jobs, err := tx.CreateBucketIfNotExists(jobsBucket)
+			if err != nil {
+				return err
+			}
+			if f == storeFormatV1 {
+				return upgradeV1(m, jobs)
+			}
+			return nil
 		})
+	}
+	if err == nil {
+		err = s.verify()
 	}
 	if err != nil {
 		db.Close()
@@ -144,15 +217,112 @@ func Open(path string, o Options) (*Store, error) {
 	return s, nil
 }
 
-func checkFormat(tx *bolt.Tx, path string) error {
+// upgradeV1 adds checksums to the records of a format-1 store.
+func upgradeV1(meta, jobs *bolt.Bucket) error {
+	var names [][]byte
+	if err := jobs.ForEachBucket(func(k []byte) error {
+		names = append(names, bytes.Clone(k))
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, name := range names {
+		job := jobs.Bucket(name)
+		var keys, vals [][]byte
+		if err := job.ForEach(func(k, v []byte) error {
+			keys, vals = append(keys, bytes.Clone(k)), append(vals, seal(name, k, v))
+			return nil
+		}); err != nil {
+			return err
+		}
+		for i := range keys {
+			if err := job.Put(keys[i], vals[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return meta.Put(formatKey, []byte(storeFormat))
+}
+
+func checkFormat(tx *bolt.Tx, path string) (string, error) {
 	m := tx.Bucket(metaBucket)
-	if m == nil {
-		return fmt.Errorf("baseline store %s: not a sparkdiag baseline store", path)
+	if m == nil || (!tx.Writable() && tx.Bucket(jobsBucket) == nil) {
+		return "", fmt.Errorf("baseline store %s: not a sparkdiag baseline store", path)
 	}
-	if f := m.Get(formatKey); string(f) != storeFormat {
-		return fmt.Errorf("baseline store %s: format %q, this sparkdiag reads %q", path, f, storeFormat)
+	f := string(m.Get(formatKey))
+	if f != storeFormat && f != storeFormatV1 {
+		return f, fmt.Errorf("baseline store %s: format %q, this sparkdiag reads %q", path, f, storeFormat)
 	}
-	return nil
+	return f, nil
+}
+
+// guard runs fn, turning a panic or a memory fault inside bbolt (which
+// reads its file through a memory map) into a *DamagedError. The file has
+// been checked by then; this is for damage done since, or missed.
+func guard(path string, fn func() error) (err error) {
+	old := debug.SetPanicOnFault(true)
+	defer func() {
+		debug.SetPanicOnFault(old)
+		if r := recover(); r != nil {
+			if re, ok := r.(runtime.Error); ok && strings.Contains(re.Error(), "memory address") {
+				err = damaged(path, "a page could not be read; was the file cut short while open? (%v)", r)
+				return
+			}
+			err = damaged(path, "bbolt failed reading it: %v", r)
+		}
+	}()
+	return fn()
+}
+
+func (s *Store) view(fn func(*bolt.Tx) error) error {
+	return guard(s.path, func() error { return s.db.View(fn) })
+}
+
+func (s *Store) update(fn func(*bolt.Tx) error) error {
+	return guard(s.path, func() error { return s.db.Update(fn) })
+}
+
+// verify checks the checksum of every record.
+func (s *Store) verify() error {
+	return s.view(func(tx *bolt.Tx) error {
+		jobs := tx.Bucket(jobsBucket)
+		if jobs == nil {
+			return nil
+		}
+		return jobs.ForEachBucket(func(name []byte) error {
+			return jobs.Bucket(name).ForEach(func(k, v []byte) error {
+				_, err := s.record(name, k, v)
+				return err
+			})
+		})
+	})
+}
+
+// record checks and returns the record (JSON) held in v.
+func (s *Store) record(job, k, v []byte) ([]byte, error) {
+	if s.v1 {
+		return v, nil
+	}
+	if len(v) < 4 || binary.BigEndian.Uint32(v) != recordSum(job, k, v[4:]) {
+		return nil, damaged(s.path, "job %q: a record's checksum does not match", job)
+	}
+	return v[4:], nil
+}
+
+// decode checks and decodes a record of job.
+func (s *Store) decode(job, k, v []byte) (Run, error) {
+	var o Run
+	b, err := s.record(job, k, v)
+	if err != nil {
+		return o, err
+	}
+	if err := json.Unmarshal(b, &o); err != nil {
+		return o, damaged(s.path, "job %q: a record cannot be read: %v", job, err)
+	}
+	if o.Name != string(job) {
+		return o, damaged(s.path, "job %q holds a run of %q", job, o.Name)
+	}
+	return o, nil
 }
 
 // Path is the store's file.
@@ -183,7 +353,7 @@ func (s *Store) Record(r Run, keep int) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		job, err := tx.Bucket(jobsBucket).CreateBucketIfNotExists([]byte(r.Name))
 		if err != nil {
 			return err
@@ -202,7 +372,8 @@ func (s *Store) Record(r Run, keep int) error {
 				return err
 			}
 		}
-		if err := job.Put(runKey(&r), val); err != nil {
+		k := runKey(&r)
+		if err := job.Put(k, seal([]byte(r.Name), k, val)); err != nil {
 			return err
 		}
 		if keep > 0 {
@@ -239,7 +410,7 @@ func splitKey(k []byte) (app, attempt string, ok bool) {
 // them (the newest; limit <= 0 for all).
 func (s *Store) History(r *Run, limit int) ([]Run, error) {
 	var out []Run
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		job := tx.Bucket(jobsBucket).Bucket([]byte(r.Name))
 		if job == nil {
 			return nil
@@ -255,9 +426,9 @@ func (s *Store) History(r *Run, limit int) ([]Run, error) {
 			k, v = c.Prev()
 		}
 		for ; k != nil; k, v = c.Prev() {
-			var o Run
-			if err := json.Unmarshal(v, &o); err != nil {
-				return fmt.Errorf("baseline store %s: job %q: corrupt record: %w", s.path, r.Name, err)
+			o, err := s.decode([]byte(r.Name), k, v)
+			if err != nil {
+				return err
 			}
 			if o.Start >= r.Start || o.sameApp(r) {
 				continue
@@ -279,15 +450,15 @@ func (s *Store) History(r *Run, limit int) ([]Run, error) {
 // Runs returns every recorded run of a job, oldest first.
 func (s *Store) Runs(name string) ([]Run, error) {
 	var out []Run
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		job := tx.Bucket(jobsBucket).Bucket([]byte(name))
 		if job == nil {
 			return nil
 		}
-		return job.ForEach(func(_, v []byte) error {
-			var o Run
-			if err := json.Unmarshal(v, &o); err != nil {
-				return fmt.Errorf("baseline store %s: job %q: corrupt record: %w", s.path, name, err)
+		return job.ForEach(func(k, v []byte) error {
+			o, err := s.decode([]byte(name), k, v)
+			if err != nil {
+				return err
 			}
 			out = append(out, o)
 			return nil
@@ -308,10 +479,17 @@ type Job struct {
 // Jobs lists the jobs of the store, by name.
 func (s *Store) Jobs() ([]Job, error) {
 	var out []Job
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(jobsBucket).ForEachBucket(func(name []byte) error {
 			b := tx.Bucket(jobsBucket).Bucket(name)
-			j := Job{Name: string(name), Runs: b.Stats().KeyN}
+			j := Job{Name: string(name)}
+			if err := b.ForEach(func(k, v []byte) error {
+				j.Runs++
+				_, err := s.record(name, k, v)
+				return err
+			}); err != nil {
+				return err
+			}
 			c := b.Cursor()
 			if k, _ := c.First(); len(k) >= 8 {
 				j.First = int64(binary.BigEndian.Uint64(k))
@@ -332,7 +510,7 @@ func (s *Store) Jobs() ([]Job, error) {
 // were removed.
 func (s *Store) Forget(name string, appIDs ...string) (int, error) {
 	removed := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		jobs := tx.Bucket(jobsBucket)
 		job := jobs.Bucket([]byte(name))
 		if job == nil {

@@ -11,6 +11,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/sparkdiag/sparkdiag/advice/render"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/detectors"
 )
@@ -49,7 +50,7 @@ func (j *JSON) Render(w io.Writer, d *Diff) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(b, '\n'))
+	_, err = w.Write(append(sanitize.JSON(b), '\n'))
 	return err
 }
 
@@ -83,7 +84,7 @@ func (t *Text) table(w io.Writer, tb *render.Table) {
 // line writes text after prefix; on a terminal, it wraps at the width
 // and indents the continuation lines under the text.
 func (t *Text) line(w io.Writer, prefix, text string) {
-	text = oneLine(text)
+	text = sanitize.Line(text)
 	if t.Options.Width < 40 {
 		fmt.Fprintln(w, strings.TrimRight(prefix+text, " "))
 		return
@@ -106,10 +107,6 @@ func (t *Text) line(w io.Writer, prefix, text string) {
 	fmt.Fprintln(w, strings.TrimRight(cur, " "))
 }
 
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
-
 // Render writes the diff.
 func (t *Text) Render(w io.Writer, d *Diff) error {
 	bw := bufio.NewWriter(w)
@@ -117,7 +114,7 @@ func (t *Text) Render(w io.Writer, d *Diff) error {
 	if name == "" {
 		name = d.Base.Name
 	}
-	fmt.Fprintln(bw, t.paint(ansiBold, "sparkdiag diff: "+name))
+	fmt.Fprintln(bw, t.paint(ansiBold, "sparkdiag diff: "+sanitize.Line(name)))
 	runs := render.NewTable("run", "log", "application", "spark", "start", "duration").AlignRight(5).Wrap(1, 2, 4)
 	for _, r := range []struct {
 		label string
@@ -298,7 +295,7 @@ func orDash(s string) string {
 }
 
 func cut(s string, n int) string {
-	r := []rune(oneLine(s))
+	r := []rune(sanitize.Line(s))
 	if len(r) <= n {
 		return string(r)
 	}
@@ -346,10 +343,6 @@ func changeText(b, n float64) string {
 // Markdown writes the diff for a ticket or a pull request.
 type Markdown struct{}
 
-var mdEscaper = strings.NewReplacer("|", "\\|", "*", "\\*", "_", "\\_", "`", "\\`", "<", "&lt;", ">", "&gt;", "[", "\\[", "]", "\\]")
-
-func md(s string) string { return mdEscaper.Replace(oneLine(s)) }
-
 func mdTable(w io.Writer, header []string, right map[int]bool, rows [][]string) {
 	fmt.Fprintln(w, "| "+strings.Join(header, " | ")+" |")
 	seps := make([]string, len(header))
@@ -363,7 +356,7 @@ func mdTable(w io.Writer, header []string, right map[int]bool, rows [][]string) 
 	for _, r := range rows {
 		cells := make([]string, len(r))
 		for i, c := range r {
-			cells[i] = md(c)
+			cells[i] = sanitize.Markdown(c)
 		}
 		fmt.Fprintln(w, "| "+strings.Join(cells, " | ")+" |")
 	}
@@ -376,26 +369,26 @@ func (m *Markdown) Render(w io.Writer, d *Diff) error {
 	if name == "" {
 		name = d.Base.Name
 	}
-	fmt.Fprintf(bw, "# sparkdiag diff: %s\n\n", md(name))
+	fmt.Fprintf(bw, "# sparkdiag diff: %s\n\n", sanitize.Markdown(name))
 	mdTable(bw, []string{"run", "log", "application", "Spark", "start", "duration"}, map[int]bool{5: true}, [][]string{
 		{"BASE", filepath.Base(d.Base.Path), d.Base.AppID, d.Base.SparkVersion, d.Base.StartTime, units.Millis(d.Base.DurationMs)},
 		{"NEW", filepath.Base(d.New.Path), d.New.AppID, d.New.SparkVersion, d.New.StartTime, units.Millis(d.New.DurationMs)},
 	})
 	fmt.Fprintln(bw)
 	for _, warn := range d.Warnings {
-		fmt.Fprintf(bw, "> **Warning:** %s\n\n", md(warn))
+		fmt.Fprintf(bw, "> **Warning:** %s\n\n", sanitize.Markdown(warn))
 	}
-	fmt.Fprintf(bw, "**%s**\n\n", md(d.Headline))
-	fmt.Fprintf(bw, "## Verdict: %s\n\n%s\n\n", md(d.Verdict.Class), md(d.Verdict.Explanation))
+	fmt.Fprintf(bw, "**%s**\n\n", sanitize.Markdown(d.Headline))
+	fmt.Fprintf(bw, "## Verdict: %s\n\n%s\n\n", sanitize.Markdown(d.Verdict.Class), sanitize.Markdown(d.Verdict.Explanation))
 	if len(d.Verdict.Causes) > 0 {
-		fmt.Fprintf(bw, "Causes: %s.\n\n", md(strings.Join(d.Verdict.Causes, ", ")))
+		fmt.Fprintf(bw, "Causes: %s.\n\n", sanitize.Markdown(strings.Join(d.Verdict.Causes, ", ")))
 	}
 	fmt.Fprintf(bw, "Time %s, task time %s; input %s, input + shuffle read %s.\n\n",
 		fmtRatio(d.Verdict.DurationRatio), fmtRatio(d.Verdict.TaskTimeRatio), fmtRatio(d.Verdict.InputRatio), fmtRatio(d.Verdict.DataRatio))
 	if len(d.Reasons) > 0 {
 		fmt.Fprint(bw, "## Why\n\n")
 		for _, r := range d.Reasons {
-			fmt.Fprintf(bw, "- %s\n", md(r.Message))
+			fmt.Fprintf(bw, "- %s\n", sanitize.Markdown(r.Message))
 		}
 		fmt.Fprintln(bw)
 	}

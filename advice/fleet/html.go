@@ -11,6 +11,7 @@ import (
 
 	"github.com/sparkdiag/sparkdiag/advice/baseline"
 	"github.com/sparkdiag/sparkdiag/advice/render"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 )
 
@@ -25,7 +26,7 @@ var reviewTmpl = template.Must(template.New("review").Funcs(template.FuncMap{
 	"drift":     driftCell,
 	"plural":    units.Plural,
 	"inc":       func(i int) int { return i + 1 },
-	"oneLine":   oneLine,
+	"oneLine":   sanitize.Line,
 	"value":     func(d baseline.Drift) string { return baseline.FormatValue(d.Metric, d.Value) },
 	"median":    func(d baseline.Drift) string { return baseline.FormatValue(d.Metric, d.Median) },
 	"bytes":     func(n int64) string { return units.Bytes(n) },
@@ -90,8 +91,14 @@ func WriteHTML(w io.Writer, res *Result, o TextOptions) error {
 		}
 		v.Drifting = append(v.Drifting, dv)
 	}
+	// html/template escapes markup; the sanitizing writer takes out the
+	// control characters it lets through (an ESC from a log).
 	bw := bufio.NewWriter(w)
-	if err := reviewTmpl.Execute(bw, &v); err != nil {
+	sw := sanitize.NewWriter(bw)
+	if err := reviewTmpl.Execute(sw, &v); err != nil {
+		return err
+	}
+	if err := sw.Flush(); err != nil {
 		return err
 	}
 	return bw.Flush()

@@ -11,18 +11,23 @@ import (
 	"github.com/sparkdiag/sparkdiag/advice"
 	"github.com/sparkdiag/sparkdiag/advice/baseline"
 	"github.com/sparkdiag/sparkdiag/advice/render"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 )
 
 // WriteJSONL writes one JSON object per application, in rank order.
 func WriteJSONL(w io.Writer, res *Result) error {
 	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
+	sw := sanitize.NewJSONWriter(bw)
+	enc := json.NewEncoder(sw)
 	enc.SetEscapeHTML(false)
 	for _, r := range res.Records {
 		if err := enc.Encode(r); err != nil {
 			return err
 		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
 	}
 	return bw.Flush()
 }
@@ -56,10 +61,14 @@ func WriteJSON(w io.Writer, res *Result) error {
 	if s.Applications == nil {
 		s.Applications = []*Record{}
 	}
-	enc := json.NewEncoder(w)
+	sw := sanitize.NewJSONWriter(w)
+	enc := json.NewEncoder(sw)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(&s)
+	if err := enc.Encode(&s); err != nil {
+		return err
+	}
+	return sw.Flush()
 }
 
 // TextOptions tune the text and Markdown forms.
@@ -171,7 +180,7 @@ func topFindingCell(r *Record) string {
 // cut shortens s to at most n runes, marking the cut with an ellipsis, so
 // that piped tables keep lines of a readable length.
 func cut(s string, n int) string {
-	r := []rune(oneLine(s))
+	r := []rune(sanitize.Line(s))
 	if len(r) <= n {
 		return string(r)
 	}
@@ -206,18 +215,18 @@ func WriteText(w io.Writer, res *Result, o TextOptions) error {
 		}
 	}
 	for _, r := range drifting(res) {
-		fmt.Fprintf(bw, "\nDrift: %s\n", r.Label())
+		fmt.Fprintf(bw, "\nDrift: %s\n", sanitize.Line(r.Label()))
 		for _, d := range r.Baseline.Drift {
-			fmt.Fprintf(bw, "  %-7s %s\n", d.Severity, d.Message)
+			fmt.Fprintf(bw, "  %-7s %s\n", d.Severity, sanitize.Line(d.Message))
 		}
 		if r.Baseline.Verdict != "" {
-			fmt.Fprintf(bw, "  %s\n", r.Baseline.Verdict)
+			fmt.Fprintf(bw, "  %s\n", sanitize.Line(r.Baseline.Verdict))
 		}
 		if r.Diff != nil {
-			fmt.Fprintf(bw, "  against the usual run %s: %s\n", r.Diff.BaseAppID, r.Diff.Headline)
+			fmt.Fprintf(bw, "  against the usual run %s: %s\n", sanitize.Line(r.Diff.BaseAppID), sanitize.Line(r.Diff.Headline))
 		}
 		if cmd := DiffCommand(r); cmd != "" {
-			fmt.Fprintf(bw, "  why: %s\n", cmd)
+			fmt.Fprintf(bw, "  why: %s\n", sanitize.Line(cmd))
 		}
 		if err := historyTable(r).Render(bw, o.Terminal, o.Width); err != nil {
 			return err
@@ -227,15 +236,11 @@ func WriteText(w io.Writer, res *Result, o TextOptions) error {
 		fmt.Fprintln(bw, "\nUnreadable logs")
 		for _, r := range res.Records {
 			if r.Status != StatusOK {
-				fmt.Fprintf(bw, "  %s\n", oneLine(r.Error))
+				fmt.Fprintf(bw, "  %s\n", sanitize.Line(r.Error))
 			}
 		}
 	}
 	return bw.Flush()
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }
 
 func appTable(res *Result, o TextOptions) *render.Table {
@@ -341,18 +346,18 @@ func WriteMarkdown(w io.Writer, res *Result, o TextOptions) error {
 		mdTable(bw, topTable(res, o))
 	}
 	for _, r := range drifting(res) {
-		fmt.Fprintf(bw, "\n## Drift: %s\n\n", mdEscape(r.Label()))
+		fmt.Fprintf(bw, "\n## Drift: %s\n\n", sanitize.Markdown(r.Label()))
 		for _, d := range r.Baseline.Drift {
-			fmt.Fprintf(bw, "- **%s** %s\n", d.Severity, mdEscape(d.Message))
+			fmt.Fprintf(bw, "- **%s** %s\n", d.Severity, sanitize.Markdown(d.Message))
 		}
 		if r.Baseline.Verdict != "" {
-			fmt.Fprintf(bw, "- %s\n", mdEscape(r.Baseline.Verdict))
+			fmt.Fprintf(bw, "- %s\n", sanitize.Markdown(r.Baseline.Verdict))
 		}
 		if r.Diff != nil {
-			fmt.Fprintf(bw, "- against the usual run %s: %s\n", mdEscape(r.Diff.BaseAppID), mdEscape(r.Diff.Headline))
+			fmt.Fprintf(bw, "- against the usual run %s: %s\n", sanitize.Markdown(r.Diff.BaseAppID), sanitize.Markdown(r.Diff.Headline))
 		}
 		if cmd := DiffCommand(r); cmd != "" {
-			fmt.Fprintf(bw, "- why: `%s`\n", strings.ReplaceAll(cmd, "`", "'"))
+			fmt.Fprintf(bw, "- why: %s\n", sanitize.Code(cmd))
 		}
 		fmt.Fprintln(bw)
 		mdTable(bw, historyTable(r))
@@ -361,7 +366,7 @@ func WriteMarkdown(w io.Writer, res *Result, o TextOptions) error {
 		fmt.Fprint(bw, "\n## Unreadable logs\n\n")
 		for _, r := range res.Records {
 			if r.Status != StatusOK {
-				fmt.Fprintf(bw, "- %s\n", mdEscape(oneLine(r.Error)))
+				fmt.Fprintf(bw, "- %s\n", sanitize.Markdown(r.Error))
 			}
 		}
 	}
@@ -370,7 +375,8 @@ func WriteMarkdown(w io.Writer, res *Result, o TextOptions) error {
 
 func mdTable(w io.Writer, t *render.Table) {
 	head, rows := t.Cells()
-	fmt.Fprintf(w, "| %s |\n", strings.Join(mdRow(head), " | "))
+	// The header is ours; the cells may hold log strings.
+	fmt.Fprintf(w, "| %s |\n", strings.Join(head, " | "))
 	sep := make([]string, len(head))
 	for i := range sep {
 		sep[i] = "---"
@@ -384,15 +390,9 @@ func mdTable(w io.Writer, t *render.Table) {
 func mdRow(cells []string) []string {
 	out := make([]string, len(cells))
 	for i, c := range cells {
-		out[i] = mdEscape(oneLine(c))
+		out[i] = sanitize.Markdown(c)
 	}
 	return out
-}
-
-// mdEscape keeps names from being read as Markdown or HTML.
-func mdEscape(s string) string {
-	r := strings.NewReplacer("\\", "\\\\", "|", "\\|", "<", "&lt;", ">", "&gt;", "*", "\\*", "_", "\\_", "`", "\\`", "[", "\\[", "]", "\\]")
-	return r.Replace(s)
 }
 
 // DiffCommand is the command that compares a drifting run with its

@@ -3,7 +3,6 @@ package render
 import (
 	"fmt"
 	"strings"
-	"unicode"
 
 	"github.com/sparkdiag/sparkdiag/advice"
 	"github.com/sparkdiag/sparkdiag/advice/remedies"
@@ -221,33 +220,6 @@ func title(r *advice.Report) string {
 		return r.App.ID
 	}
 	return r.App.Name
-}
-
-// clean replaces control characters (terminal escapes in a log string)
-// with U+FFFD, keeping newlines and tabs.
-func clean(s string) string {
-	if strings.IndexFunc(s, isControl) < 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if isControl(r) {
-			return '\uFFFD'
-		}
-		return r
-	}, s)
-}
-
-func isControl(r rune) bool {
-	return r != '\n' && r != '\t' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029')
-}
-
-// oneLine collapses a string to one line (table cells).
-func oneLine(s string) string {
-	s = clean(s)
-	if !strings.ContainsAny(s, "\r\n\t") {
-		return s
-	}
-	return strings.Join(strings.Fields(s), " ")
 }
 
 // findingsBySeverity groups findings (already ranked) from the most severe.

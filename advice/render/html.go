@@ -9,6 +9,7 @@ import (
 
 	"github.com/sparkdiag/sparkdiag/advice"
 	"github.com/sparkdiag/sparkdiag/advice/remedies"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/detectors"
 )
@@ -48,7 +49,7 @@ var pageTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"plural":   units.Plural,
 	"title":    title,
 	"join":     strings.Join,
-	"clean":    clean,
+	"clean":    sanitize.Text,
 	"inc":      func(i int) int { return i + 1 },
 	"remedies": remedyRefs,
 }).Parse(htmlTemplate))
@@ -142,7 +143,7 @@ func (h *HTML) RenderAll(w io.Writer, rs []*advice.Report) error {
 	p := &pageView{CSS: template.CSS(htmlCSS), Multi: len(rs) > 1}
 	switch len(rs) {
 	case 1:
-		p.Title = "sparkdiag: " + oneLine(title(rs[0]))
+		p.Title = "sparkdiag: " + sanitize.Line(title(rs[0]))
 	default:
 		p.Title = "sparkdiag: " + strconv.Itoa(len(rs)) + " applications"
 	}
@@ -187,7 +188,13 @@ func (h *HTML) RenderAll(w io.Writer, rs []*advice.Report) error {
 		}
 		p.Reports = append(p.Reports, v)
 	}
-	return pageTmpl.Execute(w, p)
+	// html/template escapes markup; the writer takes out the control
+	// characters it lets through (an ESC from a log).
+	sw := sanitize.NewWriter(w)
+	if err := pageTmpl.Execute(sw, p); err != nil {
+		return err
+	}
+	return sw.Flush()
 }
 
 func failedNote(n int, word string) string {

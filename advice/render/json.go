@@ -6,6 +6,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/sparkdiag/sparkdiag/advice"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 )
 
 // JSON writes the report in its versioned JSON form (docs/report-json.md,
@@ -53,6 +54,6 @@ func (j *JSON) write(w io.Writer, v any) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(b, '\n'))
+	_, err = w.Write(append(sanitize.JSON(b), '\n'))
 	return err
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sparkdiag/sparkdiag/advice"
 	"github.com/sparkdiag/sparkdiag/advice/remedies"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/detectors"
 )
@@ -39,46 +40,6 @@ func (m *Markdown) Render(w io.Writer, r *advice.Report) error {
 	return m.RenderAll(w, []*advice.Report{r})
 }
 
-var mdEscaper = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`, `|`, `\|`, `~`, `\~`,
-	`<`, `&lt;`, `>`, `&gt;`, `&`, `&amp;`, `#`, `\#`,
-)
-
-// md escapes text from the log (or any text) for Markdown, on one line.
-func md(s string) string { return mdEscaper.Replace(oneLine(s)) }
-
-// codeCell writes s as an inline code span in a table cell, where a pipe
-// would end the cell even inside the span.
-func codeCell(s string) string {
-	return strings.ReplaceAll(code(s), "|", `\|`)
-}
-
-// code writes s as an inline code span.
-func code(s string) string {
-	s = oneLine(s)
-	if s == "" {
-		return ""
-	}
-	fence := "`"
-	for strings.Contains(s, fence) {
-		fence += "`"
-	}
-	pad := ""
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		pad = " "
-	}
-	return fence + pad + s + pad + fence
-}
-
-// codeBlock writes a fenced block that s cannot close.
-func codeBlock(w io.Writer, lang, s string) {
-	fence := "```"
-	for strings.Contains(s, fence) {
-		fence += "`"
-	}
-	fmt.Fprintf(w, "%s%s\n%s\n%s\n", fence, lang, strings.TrimRight(clean(s), "\n"), fence)
-}
-
 // snippetLang guesses the language of an example for highlighting.
 func snippetLang(s string) string {
 	t := strings.ToUpper(strings.TrimSpace(s))
@@ -106,35 +67,35 @@ func severityMark(s detectors.Severity) string {
 
 func writeMarkdown(w io.Writer, r *advice.Report) {
 	a := r.App
-	fmt.Fprintf(w, "## sparkdiag: %s\n\n", md(title(r)))
+	fmt.Fprintf(w, "## sparkdiag: %s\n\n", sanitize.Markdown(title(r)))
 	verdict := "no problems found"
 	if len(r.Findings) > 0 {
 		verdict = units.Plural(len(r.Findings), "finding") + ": " + countsLine(r.Counts)
 	}
-	fmt.Fprintf(w, "%s · Spark %s · %s · %s · **%s**\n\n", code(a.ID), md(orUnknown(a.SparkVersion)),
-		md(status(r)), units.Millis(a.DurationMs), verdict)
+	fmt.Fprintf(w, "%s · Spark %s · %s · %s · **%s**\n\n", sanitize.Code(a.ID), sanitize.Markdown(orUnknown(a.SparkVersion)),
+		sanitize.Markdown(status(r)), units.Millis(a.DurationMs), verdict)
 
 	fmt.Fprint(w, "| | |\n|---|---|\n")
 	row := func(k, v string) { fmt.Fprintf(w, "| %s | %s |\n", k, v) }
-	app := codeCell(a.ID)
+	app := sanitize.CodeCell(a.ID)
 	if a.Name != "" {
-		app = md(a.Name) + " (" + codeCell(a.ID) + ")"
+		app = sanitize.Markdown(a.Name) + " (" + sanitize.CodeCell(a.ID) + ")"
 	}
 	if a.AttemptID != "" {
-		app += ", attempt " + md(a.AttemptID)
+		app += ", attempt " + sanitize.Markdown(a.AttemptID)
 	}
 	row("Application", app)
-	row("Spark", md(orUnknown(a.SparkVersion))+", user "+md(orUnknown(a.SparkUser)))
-	row("Status", md(status(r)))
+	row("Spark", sanitize.Markdown(orUnknown(a.SparkVersion))+", user "+sanitize.Markdown(orUnknown(a.SparkUser)))
+	row("Status", sanitize.Markdown(status(r)))
 	row("Duration", units.Millis(a.DurationMs))
-	row("Work", md(fmt.Sprintf("%s (%d failed), %s, %s tasks, %s task time", units.Plural(a.Jobs, "job"), a.FailedJobs,
+	row("Work", sanitize.Markdown(fmt.Sprintf("%s (%d failed), %s, %s tasks, %s task time", units.Plural(a.Jobs, "job"), a.FailedJobs,
 		units.Plural(a.Stages, "stage"), units.Count(int64(a.Totals.Tasks)), units.Millis(a.Totals.ExecutorRunTime))))
-	row("Executors", md(executorsLine(r)))
+	row("Executors", sanitize.Markdown(executorsLine(r)))
 	t := a.Totals
-	row("Data", md(fmt.Sprintf("input %s, output %s, shuffle read %s, shuffle write %s, spill %s",
+	row("Data", sanitize.Markdown(fmt.Sprintf("input %s, output %s, shuffle read %s, shuffle write %s, spill %s",
 		units.Bytes(t.InputBytes), units.Bytes(t.OutputBytes), units.Bytes(t.ShuffleReadBytes),
 		units.Bytes(t.ShuffleWriteBytes), units.Bytes(t.DiskBytesSpilled))))
-	row("Findings", md(verdict))
+	row("Findings", sanitize.Markdown(verdict))
 	fmt.Fprintln(w)
 
 	if len(r.Findings) > 0 {
@@ -142,8 +103,8 @@ func writeMarkdown(w io.Writer, r *advice.Report) {
 		fmt.Fprint(w, "| # | Severity | ID | Where | Saves | Finding |\n|--:|---|---|---|--:|---|\n")
 		for i := range r.Findings {
 			f := &r.Findings[i]
-			fmt.Fprintf(w, "| %d | %s | [%s](#%s) | %s | %s | %s |\n", i+1, severityMark(f.Severity), md(f.ID), f.ID,
-				md(shortWhere(f)), savings(f), md(f.Message))
+			fmt.Fprintf(w, "| %d | %s | [%s](#%s) | %s | %s | %s |\n", i+1, severityMark(f.Severity), sanitize.Markdown(f.ID), f.ID,
+				sanitize.Markdown(shortWhere(f)), savings(f), sanitize.Markdown(f.Message))
 		}
 		fmt.Fprintln(w)
 	}
@@ -163,33 +124,33 @@ func writeMarkdown(w io.Writer, r *advice.Report) {
 		for _, s := range r.Charts.TopStages {
 			var ids []string
 			for _, id := range s.Findings {
-				ids = append(ids, "["+md(id)+"](#"+id+")")
+				ids = append(ids, "["+sanitize.Markdown(id)+"](#"+id+")")
 			}
 			fmt.Fprintf(w, "| %d.%d | %s | %s | %s | %s | %s | %s |\n", s.ID, s.Attempt, units.Millis(s.DurationMs),
-				units.Millis(s.TaskTimeMs), units.Count(int64(s.Tasks)), md(s.Status), strings.Join(ids, " "), md(s.Name))
+				units.Millis(s.TaskTimeMs), units.Count(int64(s.Tasks)), sanitize.Markdown(s.Status), strings.Join(ids, " "), sanitize.Markdown(s.Name))
 		}
 		fmt.Fprint(w, "\n</details>\n\n")
 	}
 
 	fmt.Fprint(w, "<details><summary>Input and detectors</summary>\n\n")
 	in := r.Input
-	fmt.Fprintf(w, "- Log: %s (%s, %s events, %s skipped lines)\n", code(in.Path), md(in.Layout),
+	fmt.Fprintf(w, "- Log: %s (%s, %s events, %s skipped lines)\n", sanitize.Code(in.Path), sanitize.Markdown(in.Layout),
 		units.Count(int64(in.Events)), units.Count(int64(in.SkippedLines)))
 	for _, p := range in.Parts {
-		fmt.Fprintf(w, "  - %s: %s, %s\n", code(p.Name), md(p.Codec), units.Bytes(p.RawBytes))
+		fmt.Fprintf(w, "  - %s: %s, %s\n", sanitize.Code(p.Name), sanitize.Markdown(p.Codec), units.Bytes(p.RawBytes))
 	}
 	for _, p := range in.Problems {
-		fmt.Fprintf(w, "- Problem: %s\n", md(p.String()))
+		fmt.Fprintf(w, "- Problem: %s\n", sanitize.Markdown(p.String()))
 	}
 	if in.MoreProblems > 0 {
 		fmt.Fprintf(w, "- ... and %d more problems\n", in.MoreProblems)
 	}
 	for _, x := range in.Warnings {
-		fmt.Fprintf(w, "- Warning: %s\n", md(x))
+		fmt.Fprintf(w, "- Warning: %s\n", sanitize.Markdown(x))
 	}
 	ds := make([]string, len(r.Detectors))
 	for i, d := range r.Detectors {
-		ds[i] = code(d)
+		ds[i] = sanitize.Code(d)
 	}
 	if len(ds) == 0 {
 		ds = []string{"none"}
@@ -197,32 +158,32 @@ func writeMarkdown(w io.Writer, r *advice.Report) {
 	fmt.Fprintf(w, "- Detectors run (%d): %s\n", len(r.Detectors), strings.Join(ds, ", "))
 	fmt.Fprint(w, "\n</details>\n\n")
 	fmt.Fprintf(w, "<sub>Report by %s %s. `sparkdiag explain ID` documents each detector.</sub>\n",
-		md(r.Tool.Name), md(r.Tool.Version))
+		sanitize.Markdown(r.Tool.Name), sanitize.Markdown(r.Tool.Version))
 }
 
 func writeMarkdownFinding(w io.Writer, n int, f *advice.Finding) {
 	fmt.Fprintf(w, "<a id=\"%s\"></a>\n\n", f.ID)
-	fmt.Fprintf(w, "#### %d. %s %s\n\n", n, md(f.DetectorID), md(f.Message))
-	fmt.Fprintf(w, "- **ID:** %s · %s · %s\n", code(f.ID), severityMark(f.Severity), md(f.Category))
+	fmt.Fprintf(w, "#### %d. %s %s\n\n", n, sanitize.Markdown(f.DetectorID), sanitize.Markdown(f.Message))
+	fmt.Fprintf(w, "- **ID:** %s · %s · %s\n", sanitize.Code(f.ID), severityMark(f.Severity), sanitize.Markdown(f.Category))
 	if wh := where(f); len(wh) > 0 {
 		parts := make([]string, len(wh))
 		for i, x := range wh {
 			if strings.HasPrefix(x, "at ") {
-				parts[i] = "at " + code(strings.TrimPrefix(x, "at "))
+				parts[i] = "at " + sanitize.Code(strings.TrimPrefix(x, "at "))
 			} else {
-				parts[i] = md(x)
+				parts[i] = sanitize.Markdown(x)
 			}
 		}
 		fmt.Fprintf(w, "- **Where:** %s\n", strings.Join(parts, ", "))
 	}
 	if im := impact(f); im != "" {
-		fmt.Fprintf(w, "- **Impact:** %s\n", md(im))
+		fmt.Fprintf(w, "- **Impact:** %s\n", sanitize.Markdown(im))
 	}
 	for _, l := range relatedLines(f) {
-		fmt.Fprintf(w, "- **Same cause:** %s\n", md(l))
+		fmt.Fprintf(w, "- **Same cause:** %s\n", sanitize.Markdown(l))
 	}
 	for _, n := range f.Triage {
-		fmt.Fprintf(w, "- **Triage:** %s\n", md(n))
+		fmt.Fprintf(w, "- **Triage:** %s\n", sanitize.Markdown(n))
 	}
 	fmt.Fprintln(w)
 	if len(f.Evidence) > 0 {
@@ -234,7 +195,7 @@ func writeMarkdownFinding(w io.Writer, n int, f *advice.Finding) {
 		}
 		fmt.Fprint(w, "| Evidence | Value | Threshold |\n|---|--:|--:|\n")
 		for _, e := range f.Evidence {
-			fmt.Fprintf(w, "| %s | %s | %s |\n", md(e.Name), md(evidenceValue(e)), md(evidenceThreshold(e)))
+			fmt.Fprintf(w, "| %s | %s | %s |\n", sanitize.Markdown(e.Name), sanitize.Markdown(evidenceValue(e)), sanitize.Markdown(evidenceThreshold(e)))
 		}
 		fmt.Fprintln(w)
 		if folded {
@@ -244,23 +205,23 @@ func writeMarkdownFinding(w io.Writer, n int, f *advice.Finding) {
 	if f.Advice.Explanation != "" || len(f.Advice.Changes) > 0 {
 		fmt.Fprint(w, "**Remedy:**")
 		if f.Advice.Explanation != "" {
-			fmt.Fprint(w, " "+md(f.Advice.Explanation))
+			fmt.Fprint(w, " "+sanitize.Markdown(f.Advice.Explanation))
 		}
 		if len(f.Advice.Questions) > 0 {
-			fmt.Fprintf(w, " (remedies: %s)", md(strings.Join(remedies.Labels(f.Advice.Questions), "; ")))
+			fmt.Fprintf(w, " (remedies: %s)", sanitize.Markdown(strings.Join(remedies.Labels(f.Advice.Questions), "; ")))
 		}
 		fmt.Fprint(w, "\n\n")
 		for _, c := range f.Advice.Changes {
 			if c.Key == "" {
-				fmt.Fprintf(w, "- %s\n", md(c.Why))
+				fmt.Fprintf(w, "- %s\n", sanitize.Markdown(c.Why))
 				continue
 			}
-			s := "- " + code(c.Key+"="+c.Suggested)
+			s := "- " + sanitize.Code(c.Key+"="+c.Suggested)
 			if c.Current != "" {
-				s += " (now " + code(c.Current) + ")"
+				s += " (now " + sanitize.Code(c.Current) + ")"
 			}
 			if c.Why != "" {
-				s += ": " + md(c.Why)
+				s += ": " + sanitize.Markdown(c.Why)
 			}
 			fmt.Fprintln(w, s)
 		}
@@ -270,7 +231,7 @@ func writeMarkdownFinding(w io.Writer, n int, f *advice.Finding) {
 	}
 	if f.Advice.Snippet != "" {
 		fmt.Fprint(w, "<details><summary>Example</summary>\n\n")
-		codeBlock(w, snippetLang(f.Advice.Snippet), f.Advice.Snippet)
+		fmt.Fprint(w, sanitize.CodeBlock(snippetLang(f.Advice.Snippet), f.Advice.Snippet))
 		fmt.Fprint(w, "\n</details>\n\n")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sparkdiag/sparkdiag/advice"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/detectors"
 )
@@ -19,11 +20,11 @@ import (
 // this file. Colours come from CSS classes (assets/report.css).
 
 // esc escapes text for SVG text content and attribute values.
-func esc(s string) string { return html.EscapeString(clean(s)) }
+func esc(s string) string { return html.EscapeString(sanitize.Text(s)) }
 
 // cut shortens s to n runes with an ellipsis.
 func cut(s string, n int) string {
-	s = oneLine(s)
+	s = sanitize.Line(s)
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
@@ -37,7 +38,7 @@ var callSitePathRe = regexp.MustCompile(`(?:[A-Za-z][\w+.-]*:/*)?(?:/?[^\s/:]+)*
 // shortName drops the directories of the file in a stage or job name:
 // "collect at /jobs/etl/skew.py:44" becomes "collect at skew.py:44".
 func shortName(s string) string {
-	return callSitePathRe.ReplaceAllString(oneLine(s), "$1")
+	return callSitePathRe.ReplaceAllString(sanitize.Line(s), "$1")
 }
 
 // f1 formats a coordinate with at most one decimal.

@@ -7,8 +7,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
+
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 )
 
 // Table is the one place that talks to tablewriter, so that an upstream API
@@ -144,7 +146,7 @@ func (t *Table) fitted(width int, soft bool) ([][]string, int) {
 			if t.wrap[j] {
 				rows[i][j] = multiLine(c)
 			} else {
-				rows[i][j] = oneLine(c)
+				rows[i][j] = sanitize.Line(c)
 			}
 		}
 	}
@@ -383,8 +385,8 @@ func (t *Table) Cells() (header []string, rows [][]string) { return t.header, t.
 // breaks are kept, empty lines dropped.
 func multiLine(s string) string {
 	var lines []string
-	for _, l := range strings.Split(clean(s), "\n") {
-		if l = oneLine(l); l != "" {
+	for _, l := range strings.Split(sanitize.Text(s), "\n") {
+		if l = sanitize.Line(l); l != "" {
 			lines = append(lines, l)
 		}
 	}

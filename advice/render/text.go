@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sparkdiag/sparkdiag/advice"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/detectors"
 )
@@ -90,7 +91,7 @@ func (t *Text) para(w io.Writer, first, indent, text string) {
 // wrapping, nor under 40), continuation lines after indent; the text's own
 // line breaks are kept and control characters replaced.
 func Para(w io.Writer, first, indent, text string, width int) {
-	text = clean(text)
+	text = sanitize.Text(text)
 	if width < 40 {
 		width = 0
 	}
@@ -113,7 +114,7 @@ func Para(w io.Writer, first, indent, text string, width int) {
 // code writes lines of code after indent, never wrapped: a line broken
 // inside a string literal could not be copied back.
 func (t *Text) code(w io.Writer, indent, text string) {
-	for _, line := range strings.Split(clean(text), "\n") {
+	for _, line := range strings.Split(sanitize.Text(text), "\n") {
 		fmt.Fprintln(w, strings.TrimRight(indent+line, " "))
 	}
 }
@@ -195,7 +196,7 @@ func (t *Text) write(w io.Writer, r *advice.Report) {
 	if a.Name != "" {
 		head = strconv.Quote(a.Name) + "  " + a.ID
 	}
-	fmt.Fprintln(w, t.paint(ansiBold, clean(head)))
+	fmt.Fprintln(w, t.paint(ansiBold, sanitize.Text(head)))
 	kv := func(k, v string) { t.para(w, fmt.Sprintf("  %-11s ", k), strings.Repeat(" ", 14), v) }
 	kv("spark", fmt.Sprintf("%s, user %s", orUnknown(a.SparkVersion), orUnknown(a.SparkUser)))
 	kv("status", status(r))

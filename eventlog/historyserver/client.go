@@ -21,6 +21,18 @@ const (
 	DefaultIdleTimeout = 2 * time.Minute
 	DefaultRetries     = 3
 	DefaultBackoff     = 500 * time.Millisecond
+	// DefaultMaxTime bounds a whole request, body included: 20 GiB (the
+	// download cap) at 12 MB/s.
+	DefaultMaxTime = 30 * time.Minute
+	// DefaultMaxApps caps the application list: a History Server keeps
+	// far fewer (spark.history.retainedApplications, the disk behind
+	// it), and a million entries take a few hundred MB once read.
+	DefaultMaxApps = 1_000_000
+	// DefaultMaxDownload caps the zip archive of one application's logs.
+	// The archive is compressed; the largest public logs we know of are
+	// a few GB before compression, so 20 GiB leaves room for logs ten
+	// times larger while keeping an endless answer from filling the disk.
+	DefaultMaxDownload = 20 << 30
 
 	// maxBackoff caps the exponential wait between two tries and
 	// maxRetryAfter the wait a server asks for with Retry-After.
@@ -38,9 +50,19 @@ type Options struct {
 	// arrived (DefaultTimeout when 0).
 	Timeout time.Duration
 	// IdleTimeout aborts reading a response body that makes no progress
-	// for this long (DefaultIdleTimeout when 0). There is no total
-	// timeout: logs can be gigabytes.
+	// for this long (DefaultIdleTimeout when 0).
 	IdleTimeout time.Duration
+	// MaxTime bounds each try of a request as a whole, from the request
+	// to the last byte of the answer (DefaultMaxTime when 0): a server
+	// that sends a byte now and then, never idle, still gets cut off. An
+	// answer cut off this way is not tried again.
+	MaxTime time.Duration
+	// MaxApps caps the entries of the application list (DefaultMaxApps
+	// when 0).
+	MaxApps int
+	// MaxDownload caps the bytes of one log archive (DefaultMaxDownload
+	// when 0). A larger one is refused, and its partial file removed.
+	MaxDownload int64
 	// Retries is how many times a failed request is tried again
 	// (DefaultRetries when 0; negative for none).
 	Retries int
@@ -85,6 +107,15 @@ func New(rawURL string, opts Options) (*Client, error) {
 	}
 	if opts.Backoff <= 0 {
 		opts.Backoff = DefaultBackoff
+	}
+	if opts.MaxTime <= 0 {
+		opts.MaxTime = DefaultMaxTime
+	}
+	if opts.MaxApps <= 0 {
+		opts.MaxApps = DefaultMaxApps
+	}
+	if opts.MaxDownload <= 0 {
+		opts.MaxDownload = DefaultMaxDownload
 	}
 	if opts.UserAgent == "" {
 		opts.UserAgent = "sparkdiag"
@@ -238,6 +269,7 @@ func retry(err error) error { return &retryable{err} }
 var (
 	errHeaderTimeout = errors.New("no response")
 	errIdleTimeout   = errors.New("stalled")
+	errMaxTime       = errors.New("too slow")
 )
 
 // request is one GET under the retry policy.
@@ -322,12 +354,20 @@ func (c *Client) once(ctx context.Context, r request) (time.Duration, error) {
 	}
 	req.Header.Set("User-Agent", c.opts.UserAgent)
 
+	total := time.AfterFunc(c.opts.MaxTime, func() { cancel(errMaxTime) })
+	defer total.Stop()
+	tooSlow := func() error {
+		return fmt.Errorf("GET %s: no complete answer within %v (the limit of one request)", r.url, c.opts.MaxTime)
+	}
 	headers := time.AfterFunc(c.opts.Timeout, func() { cancel(errHeaderTimeout) })
 	resp, err := c.http.Do(req)
 	headers.Stop()
 	if err != nil {
 		if ctx.Err() != nil {
 			return -1, err
+		}
+		if context.Cause(actx) == errMaxTime {
+			return -1, tooSlow()
 		}
 		if context.Cause(actx) == errHeaderTimeout {
 			return -1, retry(fmt.Errorf("GET %s: no answer within %v", r.url, c.opts.Timeout))
@@ -355,8 +395,13 @@ func (c *Client) once(ctx context.Context, r request) (time.Duration, error) {
 		return -1, herr
 	}
 	err = r.handle(resp, body)
-	if err != nil && ctx.Err() == nil && context.Cause(actx) == errIdleTimeout {
-		return -1, retry(fmt.Errorf("GET %s: the answer stalled: no data for %v", r.url, c.opts.IdleTimeout))
+	if err != nil && ctx.Err() == nil {
+		switch context.Cause(actx) {
+		case errIdleTimeout:
+			return -1, retry(fmt.Errorf("GET %s: the answer stalled: no data for %v", r.url, c.opts.IdleTimeout))
+		case errMaxTime:
+			return -1, tooSlow()
+		}
 	}
 	return -1, err
 }

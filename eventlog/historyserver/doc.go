@@ -34,8 +34,20 @@
 // arrive (connecting, TLS, sending, waiting). It does not bound reading the
 // body: Options.IdleTimeout instead aborts a body read that makes no
 // progress for that long, so a slow but live download of a large log goes
-// on as long as it takes while a stalled one fails. Cancelling the context
-// stops everything at once, including waits between retries.
+// on while a stalled one fails. Options.MaxTime (30 min by default) bounds
+// each try as a whole, body included, so that a server that drips its
+// answer a byte at a time, never idle, is still cut off; that is not
+// retried. Cancelling the context stops everything at once, including
+// waits between retries, and removes a partial download.
+//
+// # Limits
+//
+// The application list is decoded one entry at a time: at most
+// Options.MaxApps entries (1,000,000 by default, ErrListTooLong beyond),
+// each at most 1 MiB. An entry that cannot be read is left out and told to
+// ListOptions.OnSkip; the others are kept. A log archive is at most
+// Options.MaxDownload bytes (20 GiB by default, ErrTooLarge beyond),
+// refused before reading when its Content-Length is larger.
 //
 // # Retries
 //

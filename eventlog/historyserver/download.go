@@ -57,7 +57,7 @@ func (c *Client) Download(ctx context.Context, appID, attemptID, dir string) (st
 
 	err := c.do(ctx, request{url: u, app: appID, attempt: attemptID,
 		handle: func(resp *http.Response, body io.Reader) error {
-			return saveZip(resp, body, dst)
+			return saveZip(resp, body, dst, c.opts.MaxDownload)
 		}})
 	if err != nil {
 		return "", err
@@ -86,10 +86,22 @@ func fileName(id string) string {
 	}, id)
 }
 
+// ErrTooLarge is wrapped by the error of a download larger than
+// Options.MaxDownload.
+var ErrTooLarge = errors.New("log archive too large")
+
 // saveZip streams body into a temporary file beside dst, checks it is a
-// complete zip archive and renames it to dst.
-func saveZip(resp *http.Response, body io.Reader, dst string) (err error) {
+// complete zip archive and renames it to dst. An archive of more than max
+// bytes is refused (before reading, when the server says its length). The
+// temporary file is removed on any error, a cancelled context included.
+func saveZip(resp *http.Response, body io.Reader, dst string, max int64) (err error) {
 	u := resp.Request.URL
+	tooLarge := func() error {
+		return fmt.Errorf("GET %s: the log archive is larger than %d bytes, the limit of one download: %w", u, max, ErrTooLarge)
+	}
+	if max > 0 && resp.ContentLength > max {
+		return tooLarge()
+	}
 	head := make([]byte, len(zipMagic))
 	n, rerr := io.ReadFull(body, head)
 	head = head[:n]
@@ -122,8 +134,15 @@ func saveZip(resp *http.Response, body io.Reader, dst string) (err error) {
 		return fmt.Errorf("saving the event logs to %s: %w", f.Name(), err)
 	}
 	w := &writeErr{w: f}
-	size, err := io.Copy(w, body)
+	src := body
+	if max > 0 {
+		src = io.LimitReader(body, max-int64(len(head))+1)
+	}
+	size, err := io.Copy(w, src)
 	size += int64(len(head))
+	if err == nil && max > 0 && size > max {
+		return tooLarge()
+	}
 	if err != nil {
 		if w.err != nil {
 			return fmt.Errorf("saving the event logs to %s: %w", f.Name(), w.err)

@@ -35,7 +35,35 @@ type ListOptions struct {
 	// Limit caps the number of applications (0: no cap). The server
 	// returns the most recent first.
 	Limit int
+	// OnSkip, when set, is told of each entry of the list that cannot be
+	// read (a "NaN" duration, a date in another form): the entry is left
+	// out and the others are kept.
+	OnSkip func(SkippedApp)
 }
+
+// SkippedApp is an entry of the application list that could not be read.
+type SkippedApp struct {
+	// Index is the entry's position in the list, from 0; ID its "id"
+	// when that much could be read.
+	Index int
+	ID    string
+	Err   error
+}
+
+func (s SkippedApp) String() string {
+	if s.ID != "" {
+		return fmt.Sprintf("entry %d (%s): %v", s.Index+1, s.ID, s.Err)
+	}
+	return fmt.Sprintf("entry %d: %v", s.Index+1, s.Err)
+}
+
+// ErrListTooLong is wrapped by the error of a list longer than
+// Options.MaxApps entries, or with an entry larger than maxEntryBytes.
+var ErrListTooLong = errors.New("application list too long")
+
+// maxEntryBytes caps one entry of the application list: the largest real
+// ones, with a few dozen attempts, are a few kilobytes.
+const maxEntryBytes = 1 << 20
 
 // App is one application of the list.
 type App struct {
@@ -195,6 +223,9 @@ func (o ListOptions) query() (url.Values, error) {
 }
 
 // List returns the applications the server knows that pass the filters.
+// The list is read one entry at a time: an entry that cannot be read is
+// left out (see ListOptions.OnSkip), and a list of more than
+// Options.MaxApps entries is an error that wraps ErrListTooLong.
 func (c *Client) List(ctx context.Context, opts ListOptions) ([]App, error) {
 	q, err := opts.query()
 	if err != nil {
@@ -203,7 +234,7 @@ func (c *Client) List(ctx context.Context, opts ListOptions) ([]App, error) {
 	u := c.endpoint(q, "applications")
 	var apps []App
 	err = c.do(ctx, request{url: u, handle: func(resp *http.Response, body io.Reader) error {
-		apps, err = decodeList(u, resp, body)
+		apps, err = decodeList(u, resp, body, c.opts.MaxApps, opts.OnSkip)
 		return err
 	}})
 	if err != nil {
@@ -215,7 +246,7 @@ func (c *Client) List(ctx context.Context, opts ListOptions) ([]App, error) {
 	return apps, nil
 }
 
-func decodeList(u *url.URL, resp *http.Response, body io.Reader) ([]App, error) {
+func decodeList(u *url.URL, resp *http.Response, body io.Reader, maxApps int, onSkip func(SkippedApp)) ([]App, error) {
 	rec := &errRecorder{r: body}
 	br := bufio.NewReader(rec)
 	first, err := firstNonSpace(br)
@@ -230,15 +261,88 @@ func decodeList(u *url.URL, resp *http.Response, body io.Reader) ([]App, error) 
 		return nil, fmt.Errorf("GET %s: the answer is not a JSON list of applications (Content-Type %q): %q; is this the History Server's address, or a login page?",
 			u, resp.Header.Get("Content-Type"), excerpt(head, 200))
 	}
-	var apps []App
-	if err := json.NewDecoder(br).Decode(&apps); err != nil {
+	if maxApps <= 0 {
+		maxApps = DefaultMaxApps
+	}
+	fail := func(err error) ([]App, error) {
 		err = fmt.Errorf("GET %s: reading the application list: %w", u, err)
 		if rec.cut() || errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, retry(err)
 		}
 		return nil, err
 	}
+	// Element by element: the decoder holds one entry at a time, and
+	// entry caps the bytes read for it.
+	entry := &entryLimit{r: br}
+	dec := json.NewDecoder(entry)
+	if _, err := dec.Token(); err != nil { // [
+		return fail(err)
+	}
+	var apps []App
+	var firstSkip *SkippedApp
+	for i := 0; dec.More(); i++ {
+		entry.n = 0
+		// An entry that does not fit App (a "NaN" duration) fails its
+		// Decode, but the decoder has read the whole entry and goes on
+		// with the next one.
+		var a App
+		off := dec.InputOffset()
+		err := dec.Decode(&a)
+		if entry.over {
+			return nil, fmt.Errorf("GET %s: entry %d of the application list is larger than %d bytes: %w", u, i+1, maxEntryBytes, ErrListTooLong)
+		}
+		if len(apps) == maxApps {
+			return nil, fmt.Errorf("GET %s: the application list has more than %d entries (raise the limit, or narrow the list with a time window or a status): %w", u, maxApps, ErrListTooLong)
+		}
+		var se *json.SyntaxError
+		if err != nil && (errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || rec.cut() ||
+			dec.InputOffset() == off) { // nothing read: the error would come back forever
+
+			return fail(err)
+		}
+		if err != nil {
+			// The fields read before the error are set: the id comes
+			// first in the server's answers.
+			skip := SkippedApp{Index: i, ID: a.ID, Err: err}
+			if firstSkip == nil {
+				firstSkip = &skip
+			}
+			if onSkip != nil {
+				onSkip(skip)
+			}
+			continue
+		}
+		apps = append(apps, a)
+	}
+	if _, err := dec.Token(); err != nil { // ]
+		return fail(err)
+	}
+	if len(apps) == 0 && firstSkip != nil {
+		// Not one entry could be read: the answer is not what we take it
+		// for, rather than a bad entry among good ones.
+		return nil, fmt.Errorf("GET %s: reading the application list: no entry could be read; %v", u, firstSkip)
+	}
 	return apps, nil
+}
+
+// entryLimit fails a read once n passes maxEntryBytes: one entry of the
+// list (n is reset before each) cannot make the decoder buffer without
+// end. The decoder reads ahead by at most its buffer, so the cap is loose
+// by that much.
+type entryLimit struct {
+	r    io.Reader
+	n    int64
+	over bool
+}
+
+func (e *entryLimit) Read(p []byte) (int, error) {
+	if e.n > maxEntryBytes {
+		e.over = true
+		return 0, ErrListTooLong
+	}
+	n, err := e.r.Read(p)
+	e.n += int64(n)
+	return n, err
 }
 
 // errRecorder remembers the error its reader returned.

@@ -270,11 +270,22 @@ func FuzzDecodeList(f *testing.F) {
 	f.Add([]byte("\xef\xbb\xbf [ ]"))
 	f.Add([]byte(`<html>login</html>`))
 	f.Add([]byte(`[{"id":1}]`))
+	f.Add([]byte(`[{"id":"a","attempts":[{"duration":"NaN"}]},{"id":"b"}]`))
 	u, _ := url.Parse("http://hs.example/api/v1/applications")
 	f.Fuzz(func(t *testing.T, b []byte) {
-		apps, err := decodeList(u, &http.Response{Header: http.Header{}}, bytes.NewReader(b))
+		last := -1
+		apps, err := decodeList(u, &http.Response{Header: http.Header{}}, bytes.NewReader(b), 1000,
+			func(s SkippedApp) {
+				if s.Err == nil || s.Index <= last {
+					t.Errorf("skipped entry %+v after entry %d", s, last)
+				}
+				last = s.Index
+			})
 		if err != nil {
 			return
+		}
+		if len(apps) > 1000 {
+			t.Errorf("%d applications, over the cap", len(apps))
 		}
 		for _, a := range apps {
 			_ = a.Completed()

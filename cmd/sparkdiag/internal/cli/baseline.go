@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sparkdiag/sparkdiag/advice/baseline"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 )
 
@@ -51,7 +53,7 @@ backfill).`,
 			defer st.Close()
 			js, err := st.Jobs()
 			if err != nil {
-				return &exitError{code: ExitInternal, msg: err.Error()}
+				return storeError(err)
 			}
 			w := bufio.NewWriter(s.Out)
 			defer w.Flush()
@@ -84,7 +86,7 @@ backfill).`,
 			defer st.Close()
 			runs, err := st.Runs(args[1])
 			if err != nil {
-				return &exitError{code: ExitInternal, msg: err.Error()}
+				return storeError(err)
 			}
 			if len(runs) == 0 {
 				return noInputErrorf("%s: no job named %q (see 'sparkdiag baseline jobs %s')", args[0], args[1], args[0])
@@ -99,7 +101,7 @@ backfill).`,
 					Runs  []baseline.Run     `json:"runs"`
 				}{args[1], usual, runs})
 			}
-			fmt.Fprintf(w, "%s: %s\n\n", args[1], units.Plural(len(runs), "run"))
+			fmt.Fprintf(w, "%s: %s\n\n", sanitize.Line(args[1]), units.Plural(len(runs), "run"))
 			t := newTable("RUN", "STARTED (UTC)", "DURATION", "TASK TIME", "INPUT", "OUTPUT", "SHUFFLE", "SPILL", "TASKS", "FAILED", "SKEW", "FINDINGS").alignRight(2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 			for _, r := range runs {
 				findings := fmt.Sprint(r.Findings)
@@ -128,12 +130,12 @@ backfill).`,
 			defer st.Close()
 			n, err := st.Forget(args[1], args[2:]...)
 			if err != nil {
-				return &exitError{code: ExitInternal, msg: err.Error()}
+				return storeError(err)
 			}
 			if n == 0 {
 				return noInputErrorf("%s: nothing to forget for job %q", args[0], args[1])
 			}
-			fmt.Fprintf(s.Out, "forgot %s of %s\n", units.Plural(n, "run"), args[1])
+			fmt.Fprintf(s.Out, "forgot %s of %s\n", units.Plural(n, "run"), sanitize.Line(args[1]))
 			return nil
 		},
 	}
@@ -141,9 +143,23 @@ backfill).`,
 	return c
 }
 
+// storeError is the exit error of a failed read or write of the baseline
+// store: a damaged store is bad input (exit 3, and the message says how to
+// rebuild it), anything else a failure of ours.
+func storeError(err error) error {
+	if errors.Is(err, baseline.ErrDamaged) {
+		return noInputErrorf("%v", err)
+	}
+	return &exitError{code: ExitInternal, msg: err.Error()}
+}
+
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	sw := sanitize.NewJSONWriter(w)
+	enc := json.NewEncoder(sw)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	return sw.Flush()
 }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,5 +67,65 @@ func TestBaselineCommands(t *testing.T) {
 	}
 	if out, _, _ := run(t, nil, "baseline", "jobs", db); !strings.Contains(out, "no job") {
 		t.Errorf("jobs after forgetting everything: %s", out)
+	}
+}
+
+// A damaged store is bad input: exit 3, a message that says how to rebuild
+// it, never a panic (which exits 2, the usage-error code).
+func TestBaselineDamagedStore(t *testing.T) {
+	dir, _ := recurringSeries(t)
+	db := filepath.Join(t.TempDir(), "b.db")
+	if _, errs, code := run(t, nil, "review", "-q", "--baseline", db, dir); code != ExitOK {
+		t.Fatalf("review: exit %d: %s", code, errs)
+	}
+	good, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(good) < 20000 {
+		t.Fatalf("store of %d bytes: too small for the cuts below", len(good))
+	}
+	rec := bytes.Index(good, []byte(`"appId":`))
+	if rec < 0 {
+		t.Fatal("no record found in the store")
+	}
+	flip := func(off int) []byte {
+		b := bytes.Clone(good)
+		for i := off; i < off+12; i++ {
+			b[i] ^= 0xA5
+		}
+		return b
+	}
+	for _, c := range []struct {
+		name string
+		file []byte
+		want string
+	}{
+		{"cut at 16 KiB", good[:16<<10], "is damaged"},
+		{"cut at 20000 bytes", good[:20000], "is damaged"},
+		{"empty", []byte{}, "is empty"},
+		{"meta overwritten", flip(20), "is damaged"},
+		{"record overwritten", flip(rec + 10), "is damaged"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "damaged.db")
+			if err := os.WriteFile(p, c.file, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for _, args := range [][]string{
+				{"baseline", "jobs", p},
+				{"baseline", "show", p, "daily_orders_etl"},
+				{"baseline", "forget", p, "daily_orders_etl"},
+				{"review", "-q", "--baseline", p, dir},
+			} {
+				_, errs, code := run(t, nil, args...)
+				if code != ExitNoInput || !strings.Contains(errs, c.want) {
+					t.Errorf("%v: exit %d, want %d; stderr:\n%s", args, code, ExitNoInput, errs)
+				}
+				if c.want == "is damaged" && !strings.Contains(errs, "mv "+p+" "+p+".damaged") {
+					t.Errorf("%v: no recovery advice:\n%s", args, errs)
+				}
+			}
+		})
 	}
 }

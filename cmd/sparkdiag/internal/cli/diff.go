@@ -8,11 +8,13 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sparkdiag/sparkdiag/advice/diff"
 	"github.com/sparkdiag/sparkdiag/advice/render"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/detectors"
 )
 
@@ -125,7 +127,7 @@ func runDiff(o *diffOptions, args []string, s *Streams) error {
 			return usageErrorf("--hs-download-dir: %v", err)
 		}
 		defer os.RemoveAll(dir)
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		args = append([]string(nil), args...)
 		for i, spec := range args {
@@ -161,7 +163,7 @@ func runDiff(o *diffOptions, args []string, s *Streams) error {
 	d := diff.Compare(sides[0], sides[1], diff.Options{Tool: tool()})
 	if !o.read.quiet {
 		for _, w := range d.Warnings {
-			fmt.Fprintf(s.Err, "warning: %s\n", w)
+			fmt.Fprintf(s.Err, "warning: %s\n", sanitize.Line(w))
 		}
 	}
 	opts := render.Options{Compact: o.compact, Terminal: s.OutTTY, Color: s.Color, Width: s.Width}

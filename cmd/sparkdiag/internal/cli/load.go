@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/eventlog"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
@@ -57,7 +58,7 @@ func loadAll(paths []string, f *readFlags, s *Streams) ([]loaded, error) {
 		if err != nil {
 			// Some entries of a folder or zip may be broken while others
 			// are fine: report and go on with what resolved.
-			fmt.Fprintf(s.Err, "sparkdiag: %v\n", err)
+			fmt.Fprintf(s.Err, "sparkdiag: %s\n", sanitize.Line(err.Error()))
 			if len(logs) == 0 {
 				failures = append(failures, err.Error())
 				continue
@@ -73,7 +74,7 @@ func loadAll(paths []string, f *readFlags, s *Streams) ([]loaded, error) {
 			}
 			if err != nil {
 				failures = append(failures, err.Error())
-				fmt.Fprintf(s.Err, "sparkdiag: %v\n", err)
+				fmt.Fprintf(s.Err, "sparkdiag: %s\n", sanitize.Line(err.Error()))
 				continue
 			}
 			if !f.quiet {
@@ -123,7 +124,7 @@ func progressPrinter(s *Streams, name string, total int64) func(int64) {
 				line = string(r[:s.ErrWidth-2]) + "…"
 			}
 		}
-		fmt.Fprint(s.Err, "\r\033[K"+line)
+		fmt.Fprint(s.Err, "\r\033[K"+sanitize.Line(line))
 	}
 }
 
@@ -153,20 +154,20 @@ func printInputWarnings(s *Streams, st *eventlog.Stats, app *appmodel.Applicatio
 		if i == maxListedProblems {
 			break
 		}
-		fmt.Fprintf(s.Err, "warning: %s\n", p)
+		fmt.Fprintf(s.Err, "warning: %s\n", sanitize.Line(fmt.Sprint(p)))
 	}
 	if more := len(st.Problems) - maxListedProblems + st.MoreProblems; more > 0 {
 		fmt.Fprintf(s.Err, "warning: ... and %d more problems (see the JSON output)\n", more)
 	}
 	for _, w := range st.Warnings {
-		fmt.Fprintf(s.Err, "warning: %s\n", w)
+		fmt.Fprintf(s.Err, "warning: %s\n", sanitize.Line(w))
 	}
 	switch {
 	case st.Truncated:
-		fmt.Fprintf(s.Err, "warning: %s: the log is cut off; the application is shown as far as it was logged\n", st.Path)
+		fmt.Fprintf(s.Err, "warning: %s: the log is cut off; the application is shown as far as it was logged\n", sanitize.Line(st.Path))
 	case st.InProgress:
-		fmt.Fprintf(s.Err, "warning: %s: the log is still in progress; the application is shown as far as it was logged\n", st.Path)
+		fmt.Fprintf(s.Err, "warning: %s: the log is still in progress; the application is shown as far as it was logged\n", sanitize.Line(st.Path))
 	case !app.Complete:
-		fmt.Fprintf(s.Err, "warning: %s: no application-end event; the application did not finish cleanly or the log is incomplete\n", st.Path)
+		fmt.Fprintf(s.Err, "warning: %s: no application-end event; the application did not finish cleanly or the log is incomplete\n", sanitize.Line(st.Path))
 	}
 }

@@ -9,12 +9,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sparkdiag/sparkdiag/advice/baseline"
 	"github.com/sparkdiag/sparkdiag/advice/fleet"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/detectors"
 	"github.com/sparkdiag/sparkdiag/detectors/all"
 )
@@ -184,7 +186,7 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	outs, err := o.outputs()
 	if err != nil {
@@ -254,14 +256,14 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 		if ctx.Err() != nil {
 			return &exitError{code: ExitInternal, msg: "interrupted"}
 		}
-		return &exitError{code: ExitInternal, msg: err.Error()}
+		return storeError(err)
 	}
 	if !o.read.quiet {
 		// Every log that could not be read, whether it failed to resolve
 		// or to load, once, after the progress line.
 		for _, r := range res.Records {
 			if r.Status != fleet.StatusOK {
-				fmt.Fprintf(s.Err, "sparkdiag: %s\n", r.Error)
+				fmt.Fprintf(s.Err, "sparkdiag: %s\n", sanitize.Line(r.Error))
 			}
 		}
 	}

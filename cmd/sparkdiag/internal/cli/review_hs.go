@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sparkdiag/sparkdiag/advice/fleet"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/eventlog/historyserver"
 	"github.com/sparkdiag/sparkdiag/eventlog/source"
 )
@@ -22,6 +23,9 @@ type hsFlags struct {
 	limit       int
 	timeout     time.Duration
 	idleTimeout time.Duration
+	maxTime     time.Duration
+	maxApps     int
+	maxDownload int64
 	retries     int
 	headers     []string
 	tempDir     string
@@ -40,6 +44,9 @@ func (f *hsFlags) registerConn(c *cobra.Command) {
 	fl := c.Flags()
 	fl.DurationVar(&f.timeout, "hs-timeout", historyserver.DefaultTimeout, "with --history-server: time allowed to connect and get response headers, per request")
 	fl.DurationVar(&f.idleTimeout, "hs-idle-timeout", historyserver.DefaultIdleTimeout, "with --history-server: abort a download that makes no progress for this long")
+	fl.DurationVar(&f.maxTime, "hs-max-time", historyserver.DefaultMaxTime, "with --history-server: time allowed for a whole request, download included; a slower answer is cut off")
+	fl.IntVar(&f.maxApps, "hs-max-apps", historyserver.DefaultMaxApps, "with --history-server: refuse an application list longer than this")
+	fl.Int64Var(&f.maxDownload, "hs-max-download", historyserver.DefaultMaxDownload, "with --history-server: refuse a log archive larger than this many bytes")
 	fl.IntVar(&f.retries, "hs-retries", historyserver.DefaultRetries, "with --history-server: retries of a failed request (network errors, 429, 5xx), with backoff")
 	fl.StringArrayVar(&f.headers, "hs-header", nil, `with --history-server: extra request header "Name: value" (e.g. "Authorization: Bearer ..."); repeatable`)
 	fl.StringVar(&f.tempDir, "hs-download-dir", "", "with --history-server: where logs are downloaded while analyzed (default: the system temporary directory)")
@@ -60,6 +67,7 @@ func (f *hsFlags) client() (*historyserver.Client, error) {
 	}
 	c, err := historyserver.New(f.url, historyserver.Options{
 		Timeout: f.timeout, IdleTimeout: f.idleTimeout, Retries: retries, Headers: hdr,
+		MaxTime: f.maxTime, MaxApps: f.maxApps, MaxDownload: f.maxDownload,
 		UserAgent: "sparkdiag/" + version(),
 	})
 	if err != nil {
@@ -77,7 +85,10 @@ func (f *hsFlags) items(ctx context.Context, since, until time.Time, s *Streams)
 	if err != nil {
 		return nil, nothing, err
 	}
-	lo := historyserver.ListOptions{MinDate: since, MaxDate: until, Limit: f.limit}
+	lo := historyserver.ListOptions{MinDate: since, MaxDate: until, Limit: f.limit,
+		OnSkip: func(sk historyserver.SkippedApp) {
+			fmt.Fprintf(s.Err, "sparkdiag: %s: application list %s; skipped\n", c.URL(), sanitize.Line(sk.String()))
+		}}
 	switch strings.ToLower(f.status) {
 	case "completed":
 		lo.Status = historyserver.Completed

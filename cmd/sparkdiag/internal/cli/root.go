@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3";
@@ -37,12 +39,12 @@ func Main(args []string, s *Streams) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
-			fmt.Fprintln(s.Err, "sparkdiag: "+ee.msg)
+			fmt.Fprintln(s.Err, "sparkdiag: "+sanitize.Text(ee.msg))
 		}
 		return ee.code
 	}
 	// Anything else comes from cobra's own flag and argument checks.
-	fmt.Fprintln(s.Err, "sparkdiag: "+err.Error())
+	fmt.Fprintln(s.Err, "sparkdiag: "+sanitize.Text(err.Error()))
 	fmt.Fprintln(s.Err, "Run 'sparkdiag --help' for usage.")
 	return ExitUsage
 }

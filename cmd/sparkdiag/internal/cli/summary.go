@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sparkdiag/sparkdiag/advice/render"
+	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
 )
@@ -89,13 +90,13 @@ func writeModelJSON(w io.Writer, apps []loaded) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(b, '\n'))
+	_, err = w.Write(append(sanitize.JSON(b), '\n'))
 	return err
 }
 
 func writeSummary(w io.Writer, s *Streams, l loaded, top int) error {
 	a, st := l.App, l.Stats
-	kv := func(k, v string) { render.Para(w, fmt.Sprintf("%-12s ", k), strings.Repeat(" ", 13), v, s.Width) }
+	kv := func(k, v string) { render.Para(w, fmt.Sprintf("%-12s ", k), strings.Repeat(" ", 13), sanitize.Line(v), s.Width) }
 
 	title := a.ID
 	if a.AttemptID != "" {
