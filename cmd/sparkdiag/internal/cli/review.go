@@ -36,7 +36,8 @@ type reviewOptions struct {
 	keep         int
 	policy       baseline.Policy
 
-	hs hsFlags
+	hs        hsFlags
+	keepGoing keepGoing
 
 	now func() time.Time // for tests
 }
@@ -90,6 +91,7 @@ and deleted.`,
 		},
 	}
 	o.read.register(c)
+	o.keepGoing.register(c)
 	f := c.Flags()
 	f.StringVarP(&o.format, "format", "f", "text", "output format: text, json, jsonl (one object per application), markdown (md) or html (one self-contained page)")
 	f.StringArrayVarP(&o.output, "output", "o", nil, "write to FILE in the format its extension names (.txt .json .jsonl .md .html); repeatable; - is standard output in --format")
@@ -273,6 +275,11 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 	if res.Apps == 0 && res.Unreadable > 0 {
 		return noInputErrorf("nothing usable could be read from %d log(s)", res.Unreadable)
 	}
+	// A broken log in a directory is reported and skipped; a path named on
+	// the command line that is missing or unreadable fails the review.
+	if err := o.keepGoing.check(failedArgs(args, res.Records), len(args)); err != nil {
+		return err
+	}
 	if failOn > 0 {
 		for _, r := range res.Records {
 			if sev, err := detectors.ParseSeverity(r.EffectiveWorst()); err == nil && sev >= failOn {
@@ -281,6 +288,28 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 		}
 	}
 	return nil
+}
+
+// failedArgs counts the command-line paths that are not directories (files,
+// missing paths, patterns) and could not be read: a directory's broken logs
+// are part of a review, a mistyped path is not.
+func failedArgs(args []string, recs []*fleet.Record) int {
+	bad := map[string]bool{}
+	for _, r := range recs {
+		if r.Status != fleet.StatusOK {
+			bad[filepath.Clean(r.Source)] = true
+		}
+	}
+	n := 0
+	for _, a := range args {
+		if st, err := os.Stat(a); err == nil && st.IsDir() {
+			continue
+		}
+		if bad[filepath.Clean(a)] {
+			n++
+		}
+	}
+	return n
 }
 
 func writeReview(out output, res *fleet.Result, o *reviewOptions, s *Streams) error {

@@ -284,7 +284,7 @@ func TestReviewUsage(t *testing.T) {
 		{[]string{"review", "--since", "2024-06-02", "--until", "2024-06-01", "x"}, ExitUsage, "not before"},
 		{[]string{"review", "-o", "out.pdf", "x"}, ExitUsage, "extension"},
 		{[]string{"review", "--format", "xml", "x"}, ExitUsage, "unknown format"},
-		{[]string{"review", filepath.Join(t.TempDir(), "missing")}, ExitNoInput, "cannot open"},
+		{[]string{"review", filepath.Join(t.TempDir(), "missing")}, ExitNoInput, "no such file: "},
 		{[]string{"review", t.TempDir()}, ExitNoInput, ""},
 	} {
 		_, errs, code := run(t, nil, c.args...)
