@@ -1,9 +1,9 @@
 package cli
 
 import (
-	"bufio"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,14 +11,17 @@ import (
 	json "github.com/goccy/go-json"
 	"github.com/spf13/cobra"
 
+	"github.com/sparkdiag/sparkdiag/advice/render"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
 )
 
 type summaryOptions struct {
-	read   readFlags
-	format string
-	top    int
+	read      readFlags
+	keepGoing keepGoing
+	format    string
+	output    []string
+	top       int
 }
 
 func newSummaryCmd(s *Streams) *cobra.Command {
@@ -32,7 +35,9 @@ stages with the distribution of their task durations.
 
 With --format json, print the application model instead: a versioned object
 whose field names follow the Spark History Server REST API (see
-docs/model-json.md). Several applications give a JSON array.`,
+docs/model-json.md). Several applications give a JSON array. --format markdown
+writes the overview as Markdown tables, for a ticket. -o FILE writes a file in
+the format its extension names (.txt .json .md), and can be given several times.`,
 		Example: `  # a single log, any codec
   sparkdiag summary /var/log/spark/application_1700000000000_0042.zstd
 
@@ -40,37 +45,105 @@ docs/model-json.md). Several applications give a JSON array.`,
   sparkdiag summary eventlog_v2_local-1700000000000 app-20240101.inprogress
 
   # the model as JSON, from standard input
-  zstd -dc app.zstd | sparkdiag summary --format json -`,
+  zstd -dc app.zstd | sparkdiag summary -f json -
+
+  # Markdown for a ticket, and the model as JSON, from one read
+  sparkdiag summary -o summary.md -o model.json app.zstd`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			switch o.format {
-			case "text", "json":
-			default:
-				return usageErrorf("unknown --format %q (want text or json)", o.format)
-			}
-			apps, err := loadAll(args, &o.read, s)
+			outs, err := o.outputs()
 			if err != nil {
 				return err
 			}
-			if o.format == "json" {
-				return writeModelJSON(s.Out, apps)
+			apps, failed, err := loadAll(args, &o.read, s)
+			if err != nil {
+				return err
 			}
-			w := bufio.NewWriter(s.Out)
-			for i, a := range apps {
-				if i > 0 {
-					fmt.Fprintln(w)
-				}
-				if err := writeSummary(w, s, a, o.top); err != nil {
+			for _, out := range outs {
+				err := writeOutput(out, s, o.read.quiet, func(w io.Writer) error {
+					return writeSummaries(w, out, s, apps, o.top)
+				})
+				if err != nil {
 					return err
 				}
 			}
-			return w.Flush()
+			return o.keepGoing.check(failed, len(args))
 		},
 	}
 	o.read.register(c)
-	c.Flags().StringVarP(&o.format, "format", "f", "text", "output format: text or json")
+	o.keepGoing.register(c)
+	c.Flags().StringVarP(&o.format, "format", "f", "text", "output format: text, json or markdown (md)")
+	c.Flags().StringArrayVarP(&o.output, "output", "o", nil, "write to FILE in the format its extension names (.txt .json .md); repeatable; - is standard output in --format")
 	c.Flags().IntVar(&o.top, "top", 10, "how many of the slowest stages to list")
 	return c
+}
+
+// summaryFormat is the canonical name of a summary format.
+func summaryFormat(name string) (string, bool) {
+	switch strings.ToLower(name) {
+	case "text", "txt":
+		return "text", true
+	case "json":
+		return "json", true
+	case "markdown", "md":
+		return "markdown", true
+	}
+	return "", false
+}
+
+// outputs resolves --format and -o into where the summaries go; a file's
+// format comes from its extension.
+func (o *summaryOptions) outputs() ([]output, error) {
+	def, ok := summaryFormat(o.format)
+	if !ok {
+		return nil, usageErrorf("unknown --format %q (want text, json or markdown)", o.format)
+	}
+	if len(o.output) == 0 {
+		return []output{{path: "-", format: def}}, nil
+	}
+	var outs []output
+	seen := map[string]bool{}
+	for _, p := range o.output {
+		if p == "" || seen[p] {
+			return nil, usageErrorf("-o %q: empty or given twice", p)
+		}
+		seen[p] = true
+		if p == "-" {
+			outs = append(outs, output{path: "-", format: def})
+			continue
+		}
+		f, ok := summaryFormat(strings.TrimPrefix(filepath.Ext(p), "."))
+		if !ok {
+			return nil, usageErrorf("-o %s: the extension must be .txt, .json or .md", p)
+		}
+		outs = append(outs, output{path: p, format: f})
+	}
+	return outs, nil
+}
+
+// writeSummaries writes every application's summary to one output.
+func writeSummaries(w io.Writer, out output, s *Streams, apps []loaded, top int) error {
+	if out.format == "json" {
+		return writeModelJSON(w, apps)
+	}
+	// A file gets plain columns; standard output fits the terminal.
+	ts := *s
+	if !out.toStdout() {
+		ts.OutTTY, ts.Width = false, 0
+	}
+	for i, a := range apps {
+		if i > 0 {
+			if out.format == "markdown" {
+				fmt.Fprint(w, "\n---\n\n")
+			} else {
+				fmt.Fprintln(w)
+			}
+		}
+		if err := writeSummary(w, &ts, a, top, out.format == "markdown"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func tool() appmodel.Tool { return appmodel.Tool{Name: "sparkdiag", Version: version()} }
@@ -92,9 +165,15 @@ func writeModelJSON(w io.Writer, apps []loaded) error {
 	return err
 }
 
-func writeSummary(w io.Writer, s *Streams, l loaded, top int) error {
+// writeSummary writes one application's overview: as aligned text, or as
+// Markdown tables.
+func writeSummary(w io.Writer, s *Streams, l loaded, top int, markdown bool) error {
 	a, st := l.App, l.Stats
 	kv := func(k, v string) { fmt.Fprintf(w, "%-12s %s\n", k, v) }
+	if markdown {
+		fmt.Fprintf(w, "## sparkdiag summary: %s\n\n| | |\n|---|---|\n", render.MarkdownText(a.ID))
+		kv = func(k, v string) { fmt.Fprintf(w, "| %s | %s |\n", k, render.MarkdownText(v)) }
+	}
 
 	title := a.ID
 	if a.AttemptID != "" {
@@ -228,7 +307,11 @@ func writeSummary(w io.Writer, s *Streams, l loaded, top int) error {
 	if len(stages) == 0 {
 		return nil
 	}
-	fmt.Fprintf(w, "\nSlowest stages (task durations over successful tasks):\n")
+	if markdown {
+		fmt.Fprintf(w, "\n### Slowest stages (task durations over successful tasks)\n\n")
+	} else {
+		fmt.Fprintf(w, "\nSlowest stages (task durations over successful tasks):\n")
+	}
 	t := newTable("stage", "status", "tasks", "duration", "task time", "min", "median", "p75", "max", "input", "shuffle r/w", "spill", "name").
 		alignRight(2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 	for _, stg := range stages {
@@ -257,6 +340,9 @@ func writeSummary(w io.Writer, s *Streams, l loaded, top int) error {
 			units.Bytes(m[appmodel.InputBytes]),
 			units.Bytes(m.ShuffleReadBytes())+" / "+units.Bytes(m[appmodel.ShuffleWriteBytes]),
 			spill, firstLineOf(stg.Name, 60))
+	}
+	if markdown {
+		return t.t.Markdown(w)
 	}
 	return t.render(w, s)
 }
