@@ -44,7 +44,8 @@ directories (eventlog_v2_*), Spark 1.x log directories, Databricks log
 directories, zip downloads from the History Server, or "-" for standard input.
 
 Exit codes: 0 ok, 1 a finding reached --fail-on, 2 usage error,
-3 nothing usable could be read, 4 internal error.`,
+3 an input could not be read (the others are still reported; --keep-going
+exits 0 when one could), 4 internal error.`,
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
