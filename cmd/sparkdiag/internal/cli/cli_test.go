@@ -104,7 +104,7 @@ func TestExitCodes(t *testing.T) {
 		{"no command", []string{}, ExitOK, ""},
 		{"no log", []string{"summary"}, ExitUsage, "requires at least 1 arg"},
 		{"unknown flag", []string{"summary", "--nope", publicLog}, ExitUsage, "unknown flag"},
-		{"bad format", []string{"summary", "-f", "xml", publicLog}, ExitUsage, "unknown --format"},
+		{"bad format", []string{"summary", "-f", "xml", publicLog}, ExitUsage, `--format: unknown format "xml"`},
 		{"unknown command", []string{"frobnicate"}, ExitUsage, "unknown command"},
 		{"missing file", []string{"summary", filepath.Join(dir, "nope")}, ExitNoInput, "sparkdiag: no such file: " + filepath.Join(dir, "nope") + "\n"},
 		{"garbage", []string{"summary", garbage}, ExitNoInput, garbage + `: not a Spark event log (first line: "not an event log")`},

@@ -154,32 +154,7 @@ func reviewFormat(name string) (string, error) {
 }
 
 func (o *reviewOptions) outputs() ([]output, error) {
-	def, err := reviewFormat(o.format)
-	if err != nil {
-		return nil, usageErrorf("--format: %v", err)
-	}
-	if len(o.output) == 0 {
-		return []output{{"-", def}}, nil
-	}
-	var outs []output
-	seen := map[string]bool{}
-	for _, p := range o.output {
-		if p == "" || seen[p] {
-			return nil, usageErrorf("-o %q: empty or given twice", p)
-		}
-		seen[p] = true
-		if p == "-" {
-			outs = append(outs, output{"-", def})
-			continue
-		}
-		ext := strings.TrimPrefix(filepath.Ext(p), ".")
-		f, err := reviewFormat(ext)
-		if err != nil {
-			return nil, usageErrorf("-o %s: the extension must be .txt, .json, .jsonl, .md or .html", p)
-		}
-		outs = append(outs, output{p, f})
-	}
-	return outs, nil
+	return resolveOutputs(o.format, o.output, reviewFormat, ".txt, .json, .jsonl, .md or .html")
 }
 
 func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams) error {

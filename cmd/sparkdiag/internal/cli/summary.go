@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,46 +78,21 @@ the format its extension names (.txt .json .md), and can be given several times.
 }
 
 // summaryFormat is the canonical name of a summary format.
-func summaryFormat(name string) (string, bool) {
+func summaryFormat(name string) (string, error) {
 	switch strings.ToLower(name) {
 	case "text", "txt":
-		return "text", true
+		return "text", nil
 	case "json":
-		return "json", true
+		return "json", nil
 	case "markdown", "md":
-		return "markdown", true
+		return "markdown", nil
 	}
-	return "", false
+	return "", fmt.Errorf("unknown format %q: want text, json or markdown", name)
 }
 
-// outputs resolves --format and -o into where the summaries go; a file's
-// format comes from its extension.
+// outputs resolves --format and -o into where the summaries go.
 func (o *summaryOptions) outputs() ([]output, error) {
-	def, ok := summaryFormat(o.format)
-	if !ok {
-		return nil, usageErrorf("unknown --format %q (want text, json or markdown)", o.format)
-	}
-	if len(o.output) == 0 {
-		return []output{{path: "-", format: def}}, nil
-	}
-	var outs []output
-	seen := map[string]bool{}
-	for _, p := range o.output {
-		if p == "" || seen[p] {
-			return nil, usageErrorf("-o %q: empty or given twice", p)
-		}
-		seen[p] = true
-		if p == "-" {
-			outs = append(outs, output{path: "-", format: def})
-			continue
-		}
-		f, ok := summaryFormat(strings.TrimPrefix(filepath.Ext(p), "."))
-		if !ok {
-			return nil, usageErrorf("-o %s: the extension must be .txt, .json or .md", p)
-		}
-		outs = append(outs, output{path: p, format: f})
-	}
-	return outs, nil
+	return resolveOutputs(o.format, o.output, summaryFormat, ".txt, .json or .md")
 }
 
 // writeSummaries writes every application's summary to one output.

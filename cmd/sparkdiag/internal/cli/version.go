@@ -24,13 +24,12 @@ var (
 
 // buildStamp is what the binary knows of its build.
 type buildStamp struct {
-	version, commit, date, goVersion string
+	version, commit, date string
 }
 
 func readBuildStamp(bi *debug.BuildInfo, ok bool) buildStamp {
 	b := buildStamp{version: Version, commit: Commit, date: Date}
 	if ok {
-		b.goVersion = bi.GoVersion
 		if b.version == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			b.version = bi.Main.Version
 		}
@@ -62,8 +61,8 @@ func readBuildStamp(bi *debug.BuildInfo, ok bool) buildStamp {
 	return b
 }
 
-// String is "v1.2.3 (commit 0123456789ab, built 2024-06-01T02:00:00Z,
-// go1.26.8)", with "unknown" for what the build did not record.
+// String is "v1.2.3 (commit 0123456789ab, built 2024-06-01T02:00:00Z)",
+// with "unknown" for what the build did not record.
 func (b buildStamp) String() string {
 	commit := b.commit
 	if commit == "" {
@@ -75,11 +74,7 @@ func (b buildStamp) String() string {
 	if date == "" {
 		date = "unknown"
 	}
-	s := fmt.Sprintf("%s (commit %s, built %s", b.version, commit, date)
-	if b.goVersion != "" {
-		s += ", " + b.goVersion
-	}
-	return s + ")"
+	return fmt.Sprintf("%s (commit %s, built %s)", b.version, commit, date)
 }
 
 // version is the version string of `sparkdiag version`, --version and the

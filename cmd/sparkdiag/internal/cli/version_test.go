@@ -26,12 +26,12 @@ func TestBuildStamp(t *testing.T) {
 		want                  string
 	}{
 		{"nothing known", "", "", "", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"}},
-			"devel (commit unknown, built unknown, go1.26.8)"},
+			"devel (commit unknown, built unknown)"},
 		{"module version and vcs", "", "", "", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "v1.2.3"},
 			Settings: vcs("vcs.revision", rev, "vcs.time", "2024-06-01T02:00:00Z", "vcs.modified", "true")},
-			"v1.2.3 (commit 0123456789ab-dirty, built 2024-06-01T02:00:00Z, go1.26.8)"},
+			"v1.2.3 (commit 0123456789ab-dirty, built 2024-06-01T02:00:00Z)"},
 		{"stamps win (-buildvcs=false)", "v1.3.0", rev, "2024-07-01T00:00:00Z", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"}},
-			"v1.3.0 (commit 0123456789ab, built 2024-07-01T00:00:00Z, go1.26.8)"},
+			"v1.3.0 (commit 0123456789ab, built 2024-07-01T00:00:00Z)"},
 		{"no build info", "", "", "", nil, "devel (commit unknown, built unknown)"},
 	}
 	for _, tt := range tests {
@@ -59,7 +59,7 @@ func TestVersionStampedBuild(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	want := "sparkdiag v9.8.7-test (commit fedcba987654, built 2001-02-03T04:05:06Z, " + runtime.Version() + ")\n"
+	want := "sparkdiag v9.8.7-test (commit fedcba987654, built 2001-02-03T04:05:06Z)\n"
 	for _, args := range [][]string{{"version"}, {"--version"}} {
 		out, err := exec.Command(bin, args...).Output()
 		if err != nil || string(out) != want {
