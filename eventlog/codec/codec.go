@@ -411,7 +411,7 @@ func quoteLine(b []byte) string {
 		sb.WriteRune(r)
 		n++
 	}
-	out := strings.TrimRight(sb.String(), " ")
+	out := strings.TrimSpace(sb.String())
 	if cut || len(b) == firstLineLen {
 		out += "…"
 	}

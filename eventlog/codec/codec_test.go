@@ -266,6 +266,7 @@ func TestNotAnEventLogMessage(t *testing.T) {
 		{"escapes and tabs", "ab\tc \u202e\x1b" + "[31mred\n", ``}, // ESC: binary
 		{"bidi", "ab\tc\u202ed\n", `not a Spark event log (first line: "ab c d")`},
 		{"utf-8", "été\n", `not a Spark event log (first line: "été")`},
+		{"bom", "\ufeffname,count\n", `not a Spark event log (first line: "name,count")`},
 		{"binary", "\x00\x01\x02garbage", `not a Spark event log: no known codec (first bytes 00 01 02 67 61 72 62 61 67 65)`},
 	}
 	for _, tt := range tests {
