@@ -56,6 +56,7 @@ func TestCutEverywhere(t *testing.T) {
 			continue
 		}
 		t.Run(filepath.Base(f), func(t *testing.T) {
+			t.Parallel() // the longest test of CI: one file per core
 			full, err := os.ReadFile(f)
 			if err != nil {
 				t.Fatal(err)

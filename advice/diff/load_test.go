@@ -15,7 +15,7 @@ import (
 func loadSide(t testing.TB, path string) Side {
 	t.Helper()
 	if _, err := os.Stat(path); err != nil {
-		t.Skipf("log not available: %s", path)
+		t.Fatalf("log not available: %v", err)
 	}
 	logs, err := source.Open(path)
 	if err != nil {

@@ -47,7 +47,7 @@ func schemaReview(t *testing.T) (jsonl, doc []byte) {
 	t.Helper()
 	recurring := testlogs.Testdata("recurring", "logs")
 	if _, err := os.Stat(recurring); err != nil {
-		t.Skip("testdata/recurring/logs is not ready")
+		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	broken := filepath.Join(dir, "application_1700000000000_0001")

@@ -18,7 +18,7 @@ import (
 func Load(t *testing.T, path string) *appmodel.Application {
 	t.Helper()
 	if _, err := os.Stat(path); err != nil {
-		t.Skipf("log not available: %s", path)
+		t.Fatalf("log not available: %v", err) // testdata is part of the repository
 	}
 	logs, err := source.Open(path)
 	if err != nil {

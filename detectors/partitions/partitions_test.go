@@ -2,7 +2,6 @@ package partitions
 
 import (
 	"github.com/sparkdiag/sparkdiag/detectors/detectortest"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -106,14 +105,11 @@ func TestTooFewHuge(t *testing.T) {
 // A public log (Spark 3.5 on Kubernetes) writes 5 GiB through
 // repartition(2): the fix is in the program, not in a setting.
 func TestTooFewUserRepartition(t *testing.T) {
-	dir := os.Getenv("SPARKDIAG_SHARED")
-	if dir == "" {
-		dir = filepath.Join(testlogs.Root(), "..", "shared")
-	}
-	matches, _ := filepath.Glob(filepath.Join(dir, "eventlogs", "mcp-apache-spark-history-server", "examples", "basic", "events",
+	dir := testlogs.Shared(t)
+	matches, _ := filepath.Glob(filepath.Join(dir, "mcp-apache-spark-history-server", "examples", "basic", "events",
 		"eventlog_v2_spark-110be3a8424d4a2789cb88134418217b", "events_1_*"))
 	if len(matches) == 0 {
-		t.Skip("shared public logs not found")
+		t.Fatal("the shared corpus has no mcp-apache-spark-history-server basic example")
 	}
 	app := load(t, matches[0])
 	fs := run(TooFew, app, nil)

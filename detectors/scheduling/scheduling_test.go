@@ -69,21 +69,13 @@ func TestOverhead(t *testing.T) {
 // Ten tasks with long scheduler delays (a Spark 1.5 YARN PythonPi run) are
 // warm-up, not overhead worth a finding.
 func TestOverheadFewTasks(t *testing.T) {
-	app := load(t, filepath.Join(sharedDir(), "dr-elephant/test/resources/spark_event_logs/event_log_1"))
+	app := load(t, filepath.Join(testlogs.Shared(t), "dr-elephant/test/resources/spark_event_logs/event_log_1"))
 	if fs := run(Overhead, app, nil); len(fs) != 0 {
 		t.Errorf("unexpected finding: %s", fs[0].Message)
 	}
 	if fs := run(Overhead, app, map[string]float64{"minTasks": 1}); len(fs) != 1 {
 		t.Errorf("want a finding without the task floor, got %d", len(fs))
 	}
-}
-
-func sharedDir() string {
-	dir := os.Getenv("SPARKDIAG_SHARED")
-	if dir == "" {
-		dir = filepath.Join(testlogs.Root(), "..", "shared")
-	}
-	return filepath.Join(dir, "eventlogs")
 }
 
 func TestDriver(t *testing.T) {

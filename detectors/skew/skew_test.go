@@ -1,8 +1,6 @@
 package skew
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,9 +13,6 @@ import (
 
 func findings(t *testing.T, path string) []detectors.Finding {
 	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("%s not present", path)
-	}
 	logs, err := source.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +25,6 @@ func findings(t *testing.T, path string) []detectors.Finding {
 }
 
 func TestSkew(t *testing.T) {
-	shared := filepath.Join(testlogs.Root(), "..", "shared", "eventlogs")
 	tests := []struct {
 		name    string
 		path    string
@@ -42,10 +36,10 @@ func TestSkew(t *testing.T) {
 		{"aggregation skew 4.3", testlogs.Testdata("spark", "logs", "4.3.0", "skew_agg.lz4"), 3, "Skewed partition", "country"},
 		{"join skew, AQE skew join off", testlogs.Testdata("spark", "logs", "3.5.9", "skew_join_off.lzf"), 6, "Skewed partition", "skewJoin"},
 		{"collect_list on 4 keys", testlogs.Testdata("spark", "logs", "3.5.9", "collect_list.zstd"), 3, "Skewed partition", ""},
-		{"straggler on a YARN cluster", filepath.Join(shared, "sparklint/src/test/resources/directory_source/event_log_0"), 0, "Straggler", "speculation"},
+		{"straggler on a YARN cluster", testlogs.Testdata("public", "labeled", "sparklint_event_log_0"), 0, "Straggler", "speculation"},
 		{"healthy job", testlogs.Testdata("spark", "logs", "3.5.9", "healthy"), -1, "", ""},
 		{"many tiny tasks", testlogs.Testdata("spark", "logs", "3.5.9", "partitions_too_many"), -1, "", ""},
-		{"short test app", filepath.Join(shared, "spark/core/src/test/resources/spark-events/local-1430917381534"), -1, "", ""},
+		{"short test app", testlogs.Testdata("public", "labeled", "spark_local-1430917381534"), -1, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,7 +20,7 @@ func local(name string) string { return filepath.Join("testdata", name) }
 func load(t *testing.T, path string) *appmodel.Application {
 	t.Helper()
 	if _, err := os.Stat(path); err != nil {
-		t.Skipf("log not found: %s", path)
+		t.Fatalf("log not found: %v", err)
 	}
 	logs, err := source.Open(path)
 	if err != nil {

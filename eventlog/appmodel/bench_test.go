@@ -30,11 +30,7 @@ func benchLog(b *testing.B) *source.Log {
 	}
 	path := testlogs.Testdata("public", "nds_q86_test.zstd")
 	{
-		shared := filepath.Join(testlogs.Root(), "..", "shared", "eventlogs")
-		if dir := os.Getenv("SPARKDIAG_SHARED"); dir != "" {
-			shared = filepath.Join(dir, "eventlogs")
-		}
-		big := filepath.Join(shared, "spark-rapids/tools/src/test/resources/spark-events-profiling/executors_removed_eventlog_compressed.zstd")
+		big := filepath.Join(testlogs.SharedDir(), "spark-rapids/tools/src/test/resources/spark-events-profiling/executors_removed_eventlog_compressed.zstd")
 		if _, err := os.Stat(big); err == nil {
 			path = big
 		}

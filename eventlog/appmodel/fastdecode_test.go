@@ -24,16 +24,14 @@ func taskLines(t testing.TB) [][]byte {
 	if ms, _ := filepath.Glob(testlogs.Testdata("spark", "logs", "*", "*")); len(ms) > 0 {
 		paths = append(paths, ms...)
 	}
-	shared := os.Getenv("SPARKDIAG_SHARED")
-	if shared == "" {
-		shared = filepath.Join(testlogs.Root(), "..", "shared")
+	if shared := testlogs.SharedDir(); shared != "" {
+		filepath.Walk(shared, func(p string, fi os.FileInfo, err error) error {
+			if err == nil && !fi.IsDir() && !strings.HasSuffix(p, ".json") && !strings.HasSuffix(p, ".md") {
+				paths = append(paths, p)
+			}
+			return nil
+		})
 	}
-	filepath.Walk(filepath.Join(shared, "eventlogs"), func(p string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() && !strings.HasSuffix(p, ".json") && !strings.HasSuffix(p, ".md") {
-			paths = append(paths, p)
-		}
-		return nil
-	})
 	var lines [][]byte
 	for _, p := range paths {
 		logs, _ := source.Open(p)

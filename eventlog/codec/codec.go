@@ -2,10 +2,13 @@ package codec
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Codec names a compression format of an event-log file. The values are
@@ -86,6 +89,9 @@ type CorruptError struct {
 }
 
 func (e *CorruptError) Error() string {
+	if e.Codec == Unknown && e.Offset == 0 {
+		return e.Msg // not a log: the message says so whole
+	}
 	name := string(e.Codec)
 	if e.Codec == Unknown {
 		name = "input"
@@ -344,14 +350,72 @@ func sniffReader(br *bufio.Reader, hint Codec) (Codec, error) {
 			return Plain, nil
 		}
 	}
-	if len(prefix) > SniffLen {
-		prefix = prefix[:SniffLen]
+	var msg string
+	if head, _ := br.Peek(firstLineLen); isText(head) {
+		msg = fmt.Sprintf("not a Spark event log (first line: %s)", quoteLine(head))
+	} else {
+		if len(prefix) > SniffLen {
+			prefix = prefix[:SniffLen]
+		}
+		msg = fmt.Sprintf("not a Spark event log: no known codec (first bytes % x)", prefix)
 	}
-	msg := fmt.Sprintf("matches no known codec (first bytes % x)", prefix)
 	if hint != Unknown && hint != Plain {
 		msg += fmt.Sprintf("; the file name suggests %s", hint)
 	}
 	return Unknown, corrupt(Unknown, 0, "%s", msg)
+}
+
+// firstLineLen bounds what is read of an unrecognised file's first line;
+// shownLineLen what is shown of it.
+const (
+	firstLineLen = 512
+	shownLineLen = 60
+)
+
+// isText reports whether b, the start of a file, is text: valid UTF-8 (a
+// rune cut at the end aside) without control characters other than tabs
+// and line ends.
+func isText(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return !utf8.FullRune(b[i:])
+		}
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// quoteLine is b's first line, without control or invisible characters,
+// cut to shownLineLen characters, in double quotes.
+func quoteLine(b []byte) string {
+	if i := bytes.IndexAny(b, "\r\n"); i >= 0 {
+		b = b[:i]
+	}
+	var sb strings.Builder
+	n, cut := 0, false
+	for _, r := range string(b) {
+		if n == shownLineLen {
+			cut = true
+			break
+		}
+		if !unicode.IsPrint(r) {
+			r = ' '
+		}
+		sb.WriteRune(r)
+		n++
+	}
+	out := strings.TrimSpace(sb.String())
+	if cut || len(b) == firstLineLen {
+		out += "…"
+	}
+	return `"` + out + `"`
 }
 
 func newDecoder(br *bufio.Reader, c Codec, opts Options) (io.ReadCloser, error) {

@@ -251,3 +251,43 @@ func encode(t testing.TB, c Codec, data []byte) []byte {
 	t.Fatalf("encode: %q", c)
 	return nil
 }
+
+// A file that is no event log at all is named for what it is: text shows
+// its first line (cleaned and cut), binary data its first bytes.
+func TestNotAnEventLogMessage(t *testing.T) {
+	long := strings.Repeat("x", 200)
+	tests := []struct {
+		name, in, want string
+	}{
+		{"readme", "hello world\nsecond line\n", `not a Spark event log (first line: "hello world")`},
+		{"crlf", "# notes\r\nmore\r\n", `not a Spark event log (first line: "# notes")`},
+		{"long line", long + "\n", `not a Spark event log (first line: "` + long[:60] + `…")`},
+		{"no newline", long + long + long, `not a Spark event log (first line: "` + long[:60] + `…")`},
+		{"escapes and tabs", "ab\tc \u202e\x1b" + "[31mred\n", ``}, // ESC: binary
+		{"bidi", "ab\tc\u202ed\n", `not a Spark event log (first line: "ab c d")`},
+		{"utf-8", "été\n", `not a Spark event log (first line: "été")`},
+		{"bom", "\ufeffname,count\n", `not a Spark event log (first line: "name,count")`},
+		{"binary", "\x00\x01\x02garbage", `not a Spark event log: no known codec (first bytes 00 01 02 67 61 72 62 61 67 65)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, c, err := NewReader(strings.NewReader(tt.in), Unknown, DefaultOptions())
+			if err == nil || c != Unknown {
+				t.Fatalf("codec %v, err %v; want an error", c, err)
+			}
+			var ce *CorruptError
+			if !errors.As(err, &ce) || ce.Codec != Unknown {
+				t.Errorf("error %T %v, want a *CorruptError with Codec Unknown", err, err)
+			}
+			if tt.want == "" {
+				if !strings.Contains(err.Error(), "first bytes") || strings.ContainsRune(err.Error(), 0x1b) {
+					t.Errorf("error %q: want the first bytes, without the escape", err)
+				}
+				return
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error\n %q, want\n %q", err, tt.want)
+			}
+		})
+	}
+}

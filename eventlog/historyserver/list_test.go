@@ -27,13 +27,11 @@ func realApplications(t *testing.T) map[string][]byte {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no testdata/spark/hs/*/*/application.json (%v)", err)
 	}
-	shared := os.Getenv("SPARKDIAG_SHARED")
-	if shared == "" {
-		shared = filepath.Join(testlogs.Root(), "..", "shared")
+	if shared := testlogs.SharedDir(); shared != "" {
+		more, _ := filepath.Glob(filepath.Join(shared, "spark-expectations", "derived__application_list_element__*.json"))
+		files = append(files, more...)
+		files = append(files, filepath.Join(shared, "spark-expectations", "one_app_multi_attempt_json_expectation.json"))
 	}
-	more, _ := filepath.Glob(filepath.Join(shared, "eventlogs", "spark-expectations", "derived__application_list_element__*.json"))
-	files = append(files, more...)
-	files = append(files, filepath.Join(shared, "eventlogs", "spark-expectations", "one_app_multi_attempt_json_expectation.json"))
 	out := map[string][]byte{}
 	for _, f := range files {
 		b, err := os.ReadFile(f)

@@ -1,6 +1,8 @@
 package source
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -417,5 +419,21 @@ func TestOpenUnreadableFile(t *testing.T) {
 	logs, errs := Discover(root)
 	if len(logs) != 0 || len(errs) != 1 {
 		t.Errorf("Discover = %q, %v; want one error", paths(logs), errs)
+	}
+}
+
+// A missing input is named in plain words, and the error still matches
+// fs.ErrNotExist for callers that test it.
+func TestOpenMissingPlainWords(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "app-1.zstd")
+	_, err := Open(p)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if want := "no such file: " + p; err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("error %v does not match fs.ErrNotExist", err)
 	}
 }

@@ -9,19 +9,13 @@ import (
 	"testing"
 
 	"github.com/sparkdiag/sparkdiag/eventlog/codec"
+	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
 )
 
-// sharedLogs is the corpus of real event logs kept beside the repository
-// (shared/eventlogs, described by its MANIFEST.md).
-const sharedLogs = "../../../shared/eventlogs"
-
-func sharedRoot(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(sharedLogs, "MANIFEST.md")); err != nil {
-		t.Skipf("shared event logs not available: %v", err)
-	}
-	return sharedLogs
-}
+// sharedRoot is the corpus of real event logs kept beside the repository
+// (shared/eventlogs, described by its MANIFEST.md); it skips the test when
+// the corpus is absent.
+func sharedRoot(t *testing.T) string { return testlogs.Shared(t) }
 
 const (
 	rapidsQual = "spark-rapids-tools/core/src/test/resources/spark-events-qualification/"

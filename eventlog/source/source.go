@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -189,7 +190,7 @@ func resolve(p string) ([]*Log, []error) {
 	}
 	info, err := os.Stat(p)
 	if err != nil {
-		return nil, []error{fmt.Errorf("cannot open event log: %w", err)}
+		return nil, []error{statError(p, err)}
 	}
 	if info.IsDir() {
 		return osTree(p).discover(".")
@@ -230,3 +231,27 @@ func BytesLog(name string, b []byte) *Log {
 	})
 	return &Log{Path: name, Layout: File, Inner: File, Parts: []*Part{p}}
 }
+
+// statError says in plain words why path cannot be opened: "no such file:
+// PATH" or "cannot read PATH: permission denied". It wraps err, so
+// errors.Is(err, fs.ErrNotExist) still holds.
+func statError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("no such file: %s%w", path, quiet{err})
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("cannot read %s: permission denied%w", path, quiet{err})
+	}
+	return fmt.Errorf("cannot open %s: %w", path, err)
+}
+
+// quiet wraps an error for errors.Is and errors.As without adding to the
+// message.
+type quiet struct{ err error }
+
+func (quiet) Error() string   { return "" }
+func (q quiet) Unwrap() error { return q.err }

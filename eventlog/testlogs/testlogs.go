@@ -16,17 +16,33 @@ func Root() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// Shared returns the shared event-log corpus directory (override with
-// SPARKDIAG_SHARED=/path/to/shared). It skips the test when it is absent.
-func Shared(t testing.TB) string {
-	t.Helper()
+// SharedDir returns the shared corpus of public event logs,
+// $SPARKDIAG_SHARED/eventlogs, else ../shared/eventlogs beside the
+// repository, or "" when it is not there (a clean clone). The tests that
+// read it are extra coverage: everything a test needs on a clean clone is in
+// testdata.
+func SharedDir() string {
 	dir := os.Getenv("SPARKDIAG_SHARED")
 	if dir == "" {
 		dir = filepath.Join(Root(), "..", "shared")
 	}
 	dir = filepath.Join(dir, "eventlogs")
 	if _, err := os.Stat(filepath.Join(dir, "MANIFEST.md")); err != nil {
-		t.Skipf("shared event logs not found at %s (set SPARKDIAG_SHARED)", dir)
+		return ""
+	}
+	return dir
+}
+
+// SharedSkipReason is the one-line reason of a test skipped for the lack of
+// the shared corpus; .ci/allowed-skips matches it.
+const SharedSkipReason = "needs the shared corpus of public logs (../shared/eventlogs or $SPARKDIAG_SHARED/eventlogs)"
+
+// Shared returns SharedDir, and skips the test when the corpus is absent.
+func Shared(t testing.TB) string {
+	t.Helper()
+	dir := SharedDir()
+	if dir == "" {
+		t.Skip(SharedSkipReason)
 	}
 	return dir
 }

@@ -27,6 +27,7 @@ type analyzeOptions struct {
 	disable    []string
 	set        []string
 	configFile string
+	keepGoing  keepGoing
 }
 
 func newAnalyzeCmd(s *Streams) *cobra.Command {
@@ -67,6 +68,7 @@ Thresholds can be changed with --set ID.param=value or a JSON config file:
 		},
 	}
 	o.read.register(c)
+	o.keepGoing.register(c)
 	c.Flags().StringVarP(&o.format, "format", "f", "text", "output format: text, json, markdown (md) or html")
 	c.Flags().StringArrayVarP(&o.output, "output", "o", nil, "write the report to FILE, in the format its extension names (.txt .json .md .html); repeatable; - is standard output in --format")
 	c.Flags().BoolVar(&o.compact, "compact", false, "JSON on one line without the charts section, for scripts and language models")
@@ -187,7 +189,7 @@ func runAnalyze(o *analyzeOptions, args []string, s *Streams) error {
 		return err
 	}
 	ds := cfg.Select(all.Detectors)
-	apps, err := loadAll(args, &o.read, s)
+	apps, failed, err := loadAll(args, &o.read, s)
 	if err != nil {
 		return err
 	}
@@ -209,6 +211,11 @@ func runAnalyze(o *analyzeOptions, args []string, s *Streams) error {
 		if err := writeReports(out, reports, o, s); err != nil {
 			return err
 		}
+	}
+	// An input that could not be read outranks the findings: a nightly
+	// job with a mistyped path must not pass.
+	if err := o.keepGoing.check(failed, len(args)); err != nil {
+		return err
 	}
 	if failOn > 0 {
 		for _, r := range reports {

@@ -18,21 +18,30 @@ import (
 )
 
 func newDetectorsCmd(s *Streams) *cobra.Command {
+	var format string
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "detectors",
 		Short: "List the detectors: ID, name, category, default severity and title",
 		Example: `  sparkdiag detectors
-  sparkdiag detectors --json | jq '.[].id'`,
+  sparkdiag detectors -f json | jq '.[].id'`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			if asJSON {
+				fmt.Fprintln(s.Err, "sparkdiag: --json is deprecated: use -f json")
+				format = "json"
+			}
+			switch strings.ToLower(format) {
+			case "json":
 				b, err := json.MarshalIndent(all.Detectors, "", "  ")
 				if err != nil {
 					return err
 				}
 				_, err = s.Out.Write(append(b, '\n'))
 				return err
+			case "text", "txt":
+			default:
+				return usageErrorf("unknown --format %q (want text or json)", format)
 			}
 			t := newTable("id", "name", "category", "severity", "title")
 			for _, d := range all.Detectors {
@@ -41,7 +50,12 @@ func newDetectorsCmd(s *Streams) *cobra.Command {
 			return t.render(s.Out, s)
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print the catalog as JSON")
+	c.Flags().StringVarP(&format, "format", "f", "text", "output format: text or json")
+	// --json was the catalog's own flag before -f json; kept, hidden, with a
+	// note on stderr (cobra's deprecation note would go to stdout, into
+	// the JSON).
+	c.Flags().BoolVar(&asJSON, "json", false, "deprecated: use -f json")
+	_ = c.Flags().MarkHidden("json")
 	return c
 }
 

@@ -104,13 +104,22 @@ func TestExitCodes(t *testing.T) {
 		{"no command", []string{}, ExitOK, ""},
 		{"no log", []string{"summary"}, ExitUsage, "requires at least 1 arg"},
 		{"unknown flag", []string{"summary", "--nope", publicLog}, ExitUsage, "unknown flag"},
-		{"bad format", []string{"summary", "-f", "xml", publicLog}, ExitUsage, "unknown --format"},
+		{"bad format", []string{"summary", "-f", "xml", publicLog}, ExitUsage, `--format: unknown format "xml"`},
 		{"unknown command", []string{"frobnicate"}, ExitUsage, "unknown command"},
-		{"missing file", []string{"summary", filepath.Join(dir, "nope")}, ExitNoInput, "nope"},
-		{"garbage", []string{"summary", garbage}, ExitNoInput, "garbage"},
+		{"missing file", []string{"summary", filepath.Join(dir, "nope")}, ExitNoInput, "sparkdiag: no such file: " + filepath.Join(dir, "nope") + "\n"},
+		{"garbage", []string{"summary", garbage}, ExitNoInput, garbage + `: not a Spark event log (first line: "not an event log")`},
 		{"empty", []string{"summary", empty}, ExitNoInput, "empty"},
 		{"bomb", []string{"summary", bomb}, ExitNoInput, "bomb.lz4"},
-		{"one good one missing", []string{"summary", publicLog, filepath.Join(dir, "nope")}, ExitOK, "nope"},
+		// A nightly job with a mistyped path must not pass.
+		{"one good one missing", []string{"summary", publicLog, filepath.Join(dir, "nope")}, ExitNoInput, "1 of 2 inputs could not be read"},
+		{"one good one missing, keep going", []string{"summary", "--keep-going", publicLog, filepath.Join(dir, "nope")}, ExitOK, "no such file"},
+		{"analyze: one good one not a log", []string{"analyze", publicLog, garbage}, ExitNoInput, "1 of 2 inputs could not be read"},
+		{"analyze: keep going", []string{"analyze", "--keep-going", publicLog, garbage}, ExitOK, "not a Spark event log"},
+		{"analyze: unreadable beats --fail-on", []string{"analyze", "--fail-on", "info", publicLog, filepath.Join(dir, "nope")}, ExitNoInput, "no such file"},
+		{"review: missing path", []string{"review", "../../../../testdata/public", filepath.Join(dir, "nope")}, ExitNoInput, "1 of 2 inputs could not be read"},
+		{"review: pattern matching nothing", []string{"review", "../../../../testdata/public", filepath.Join(dir, "nope*")}, ExitNoInput, "no file matches"},
+		{"review: keep going", []string{"review", "--keep-going", "../../../../testdata/public", filepath.Join(dir, "nope")}, ExitOK, "no such file"},
+		{"review: a broken log inside a directory", []string{"review", dir, "../../../../testdata/public"}, ExitOK, "bomb.lz4"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

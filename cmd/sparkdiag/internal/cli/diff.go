@@ -147,7 +147,7 @@ func runDiff(o *diffOptions, args []string, s *Streams) error {
 	}
 	var sides [2]diff.Side
 	for i, p := range args {
-		apps, err := loadAll([]string{p}, &o.read, s)
+		apps, _, err := loadAll([]string{p}, &o.read, s)
 		if err != nil {
 			var ee *exitError
 			if asExit(err, &ee) {

@@ -22,7 +22,7 @@ func needLogs(t *testing.T, paths ...string) {
 	t.Helper()
 	for _, p := range paths {
 		if _, err := os.Stat(p); err != nil {
-			t.Skipf("log not available: %s", p)
+			t.Fatalf("log not available: %v", err)
 		}
 	}
 }

@@ -9,7 +9,9 @@ const (
 	ExitFindings = 1
 	// ExitUsage: bad flags or arguments.
 	ExitUsage = 2
-	// ExitNoInput: nothing usable could be read from the logs given.
+	// ExitNoInput: an input could not be read (missing, not an event log,
+	// no readable event), or nothing could; without --keep-going also when
+	// the other inputs were read and reported. It outranks ExitFindings.
 	ExitNoInput = 3
 	// ExitInternal: an unexpected failure (a bug: please report it).
 	ExitInternal = 4

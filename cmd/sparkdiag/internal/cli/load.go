@@ -41,12 +41,31 @@ type loaded struct {
 	Stats *eventlog.Stats
 }
 
-// loadAll resolves and reads every path. Logs that cannot be read at all are
-// reported on stderr; the error is non-nil only when none could be read.
-func loadAll(paths []string, f *readFlags, s *Streams) ([]loaded, error) {
+// keepGoing is --keep-going, for the commands that read several inputs.
+type keepGoing bool
+
+func (k *keepGoing) register(c *cobra.Command) {
+	c.Flags().BoolVar((*bool)(k), "keep-going", false, "exit 0 even when some inputs cannot be read, as long as one can (default: exit 3 after reporting the others)")
+}
+
+// check is the error of a command whose inputs were not all read: failed
+// of them could not be, out of total. It is nil when all were, or with
+// --keep-going.
+func (k keepGoing) check(failed, total int) error {
+	if failed == 0 || k {
+		return nil
+	}
+	return noInputErrorf("%d of %d inputs could not be read (--keep-going ignores them)", failed, total)
+}
+
+// loadAll resolves and reads every path. Logs that cannot be read are
+// reported on stderr; failed counts the paths of which something could not
+// be read (missing, not a log, or a broken log in a folder). The error is
+// non-nil only when nothing could be read.
+func loadAll(paths []string, f *readFlags, s *Streams) (apps []loaded, failed int, err error) {
 	opts := f.options(s)
 	var out []loaded
-	var failures []string
+	var failures int
 	for _, p := range paths {
 		var logs []*source.Log
 		var err error
@@ -55,14 +74,12 @@ func loadAll(paths []string, f *readFlags, s *Streams) ([]loaded, error) {
 		} else {
 			logs, err = source.Open(p)
 		}
+		bad := false
 		if err != nil {
 			// Some entries of a folder or zip may be broken while others
 			// are fine: report and go on with what resolved.
 			fmt.Fprintf(s.Err, "sparkdiag: %s\n", sanitize.Line(err.Error()))
-			if len(logs) == 0 {
-				failures = append(failures, err.Error())
-				continue
-			}
+			bad = true
 		}
 		for _, lg := range logs {
 			if s.ErrTTY && !f.quiet {
@@ -73,7 +90,7 @@ func loadAll(paths []string, f *readFlags, s *Streams) ([]loaded, error) {
 				fmt.Fprint(s.Err, "\r\033[K")
 			}
 			if err != nil {
-				failures = append(failures, err.Error())
+				bad = true
 				fmt.Fprintf(s.Err, "sparkdiag: %s\n", sanitize.Line(err.Error()))
 				continue
 			}
@@ -82,14 +99,17 @@ func loadAll(paths []string, f *readFlags, s *Streams) ([]loaded, error) {
 			}
 			out = append(out, loaded{App: app, Stats: st})
 		}
+		if bad {
+			failures++
+		}
 	}
 	if len(out) == 0 {
-		if len(failures) == 1 {
-			return nil, noInputErrorf("nothing usable could be read")
+		if len(paths) == 1 {
+			return nil, failures, noInputErrorf("nothing usable could be read")
 		}
-		return nil, noInputErrorf("nothing usable could be read from %d input(s)", len(paths))
+		return nil, failures, noInputErrorf("nothing usable could be read from %d inputs", len(paths))
 	}
-	return out, nil
+	return out, failures, nil
 }
 
 // logSize is the raw size of a log's parts, or 0 when one is unknown

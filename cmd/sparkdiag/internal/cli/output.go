@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/sparkdiag/sparkdiag/advice/units"
 )
@@ -79,4 +80,37 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 		return usageErrorf("cannot write %s: %v", path, err)
 	}
 	return nil
+}
+
+// resolveOutputs turns --format and the -o paths of a command into outputs:
+// standard output in --format when no -o is given, else each -o file in
+// the format its extension names ("-" is standard output in --format).
+// format canonicalizes a format or extension name, or says why not; exts
+// lists the extensions for the error message.
+func resolveOutputs(def string, paths []string, format func(string) (string, error), exts string) ([]output, error) {
+	def, err := format(def)
+	if err != nil {
+		return nil, usageErrorf("--format: %v", err)
+	}
+	if len(paths) == 0 {
+		return []output{{path: "-", format: def}}, nil
+	}
+	var outs []output
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if p == "" || seen[p] {
+			return nil, usageErrorf("-o %q: empty or given twice", p)
+		}
+		seen[p] = true
+		if p == "-" {
+			outs = append(outs, output{path: "-", format: def})
+			continue
+		}
+		f, err := format(strings.TrimPrefix(filepath.Ext(p), "."))
+		if err != nil {
+			return nil, usageErrorf("-o %s: the extension must be %s", p, exts)
+		}
+		outs = append(outs, output{path: p, format: f})
+	}
+	return outs, nil
 }

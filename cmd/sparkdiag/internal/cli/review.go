@@ -38,7 +38,8 @@ type reviewOptions struct {
 	keep         int
 	policy       baseline.Policy
 
-	hs hsFlags
+	hs        hsFlags
+	keepGoing keepGoing
 
 	now func() time.Time // for tests
 }
@@ -92,6 +93,7 @@ and deleted.`,
 		},
 	}
 	o.read.register(c)
+	o.keepGoing.register(c)
 	f := c.Flags()
 	f.StringVarP(&o.format, "format", "f", "text", "output format: text, json, jsonl (one object per application), markdown (md) or html (one self-contained page)")
 	f.StringArrayVarP(&o.output, "output", "o", nil, "write to FILE in the format its extension names (.txt .json .jsonl .md .html); repeatable; - is standard output in --format")
@@ -154,32 +156,7 @@ func reviewFormat(name string) (string, error) {
 }
 
 func (o *reviewOptions) outputs() ([]output, error) {
-	def, err := reviewFormat(o.format)
-	if err != nil {
-		return nil, usageErrorf("--format: %v", err)
-	}
-	if len(o.output) == 0 {
-		return []output{{"-", def}}, nil
-	}
-	var outs []output
-	seen := map[string]bool{}
-	for _, p := range o.output {
-		if p == "" || seen[p] {
-			return nil, usageErrorf("-o %q: empty or given twice", p)
-		}
-		seen[p] = true
-		if p == "-" {
-			outs = append(outs, output{"-", def})
-			continue
-		}
-		ext := strings.TrimPrefix(filepath.Ext(p), ".")
-		f, err := reviewFormat(ext)
-		if err != nil {
-			return nil, usageErrorf("-o %s: the extension must be .txt, .json, .jsonl, .md or .html", p)
-		}
-		outs = append(outs, output{p, f})
-	}
-	return outs, nil
+	return resolveOutputs(o.format, o.output, reviewFormat, ".txt, .json, .jsonl, .md or .html")
 }
 
 func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams) error {
@@ -275,6 +252,11 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 	if res.Apps == 0 && res.Unreadable > 0 {
 		return noInputErrorf("nothing usable could be read from %d log(s)", res.Unreadable)
 	}
+	// A broken log in a directory is reported and skipped; a path named on
+	// the command line that is missing or unreadable fails the review.
+	if err := o.keepGoing.check(failedArgs(args, res.Records), len(args)); err != nil {
+		return err
+	}
 	if failOn > 0 {
 		for _, r := range res.Records {
 			if sev, err := detectors.ParseSeverity(r.EffectiveWorst()); err == nil && sev >= failOn {
@@ -283,6 +265,28 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 		}
 	}
 	return nil
+}
+
+// failedArgs counts the command-line paths that are not directories (files,
+// missing paths, patterns) and could not be read: a directory's broken logs
+// are part of a review, a mistyped path is not.
+func failedArgs(args []string, recs []*fleet.Record) int {
+	bad := map[string]bool{}
+	for _, r := range recs {
+		if r.Status != fleet.StatusOK {
+			bad[filepath.Clean(r.Source)] = true
+		}
+	}
+	n := 0
+	for _, a := range args {
+		if st, err := os.Stat(a); err == nil && st.IsDir() {
+			continue
+		}
+		if bad[filepath.Clean(a)] {
+			n++
+		}
+	}
+	return n
 }
 
 func writeReview(out output, res *fleet.Result, o *reviewOptions, s *Streams) error {

@@ -4,26 +4,11 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sparkdiag/sparkdiag/advice/sanitize"
 )
-
-// Version is set at build time with -ldflags "-X ...cli.Version=v1.2.3";
-// otherwise it comes from the module build info.
-var Version = ""
-
-func version() string {
-	if Version != "" {
-		return Version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
 
 // Main runs sparkdiag with args and returns the exit code.
 func Main(args []string, s *Streams) int {
@@ -61,14 +46,16 @@ directories (eventlog_v2_*), Spark 1.x log directories, Databricks log
 directories, zip downloads from the History Server, or "-" for standard input.
 
 Exit codes: 0 ok, 1 a finding reached --fail-on, 2 usage error,
-3 nothing usable could be read, 4 internal error.`,
+3 an input could not be read (the others are still reported; --keep-going
+exits 0 when one could), 4 internal error.`,
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("sparkdiag {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	root.AddCommand(newSummaryCmd(s), newAnalyzeCmd(s), newReviewCmd(s), newDiffCmd(s), newBaselineCmd(s), newDetectorsCmd(s), newExplainCmd(s))
+	root.AddCommand(newSummaryCmd(s), newAnalyzeCmd(s), newReviewCmd(s), newDiffCmd(s), newBaselineCmd(s), newDetectorsCmd(s), newExplainCmd(s), newVersionCmd(s))
 	return root
 }

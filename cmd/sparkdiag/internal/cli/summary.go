@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"sort"
@@ -18,9 +17,11 @@ import (
 )
 
 type summaryOptions struct {
-	read   readFlags
-	format string
-	top    int
+	read      readFlags
+	keepGoing keepGoing
+	format    string
+	output    []string
+	top       int
 }
 
 func newSummaryCmd(s *Streams) *cobra.Command {
@@ -34,7 +35,9 @@ stages with the distribution of their task durations.
 
 With --format json, print the application model instead: a versioned object
 whose field names follow the Spark History Server REST API (see
-docs/model-json.md). Several applications give a JSON array.`,
+docs/model-json.md). Several applications give a JSON array. --format markdown
+writes the overview as Markdown tables, for a ticket. -o FILE writes a file in
+the format its extension names (.txt .json .md), and can be given several times.`,
 		Example: `  # a single log, any codec
   sparkdiag summary /var/log/spark/application_1700000000000_0042.zstd
 
@@ -42,37 +45,80 @@ docs/model-json.md). Several applications give a JSON array.`,
   sparkdiag summary eventlog_v2_local-1700000000000 app-20240101.inprogress
 
   # the model as JSON, from standard input
-  zstd -dc app.zstd | sparkdiag summary --format json -`,
+  zstd -dc app.zstd | sparkdiag summary -f json -
+
+  # Markdown for a ticket, and the model as JSON, from one read
+  sparkdiag summary -o summary.md -o model.json app.zstd`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			switch o.format {
-			case "text", "json":
-			default:
-				return usageErrorf("unknown --format %q (want text or json)", o.format)
-			}
-			apps, err := loadAll(args, &o.read, s)
+			outs, err := o.outputs()
 			if err != nil {
 				return err
 			}
-			if o.format == "json" {
-				return writeModelJSON(s.Out, apps)
+			apps, failed, err := loadAll(args, &o.read, s)
+			if err != nil {
+				return err
 			}
-			w := bufio.NewWriter(s.Out)
-			for i, a := range apps {
-				if i > 0 {
-					fmt.Fprintln(w)
-				}
-				if err := writeSummary(w, s, a, o.top); err != nil {
+			for _, out := range outs {
+				err := writeOutput(out, s, o.read.quiet, func(w io.Writer) error {
+					return writeSummaries(w, out, s, apps, o.top)
+				})
+				if err != nil {
 					return err
 				}
 			}
-			return w.Flush()
+			return o.keepGoing.check(failed, len(args))
 		},
 	}
 	o.read.register(c)
-	c.Flags().StringVarP(&o.format, "format", "f", "text", "output format: text or json")
+	o.keepGoing.register(c)
+	c.Flags().StringVarP(&o.format, "format", "f", "text", "output format: text, json or markdown (md)")
+	c.Flags().StringArrayVarP(&o.output, "output", "o", nil, "write to FILE in the format its extension names (.txt .json .md); repeatable; - is standard output in --format")
 	c.Flags().IntVar(&o.top, "top", 10, "how many of the slowest stages to list")
 	return c
+}
+
+// summaryFormat is the canonical name of a summary format.
+func summaryFormat(name string) (string, error) {
+	switch strings.ToLower(name) {
+	case "text", "txt":
+		return "text", nil
+	case "json":
+		return "json", nil
+	case "markdown", "md":
+		return "markdown", nil
+	}
+	return "", fmt.Errorf("unknown format %q: want text, json or markdown", name)
+}
+
+// outputs resolves --format and -o into where the summaries go.
+func (o *summaryOptions) outputs() ([]output, error) {
+	return resolveOutputs(o.format, o.output, summaryFormat, ".txt, .json or .md")
+}
+
+// writeSummaries writes every application's summary to one output.
+func writeSummaries(w io.Writer, out output, s *Streams, apps []loaded, top int) error {
+	if out.format == "json" {
+		return writeModelJSON(w, apps)
+	}
+	// A file gets plain columns; standard output fits the terminal.
+	ts := *s
+	if !out.toStdout() {
+		ts.OutTTY, ts.Width = false, 0
+	}
+	for i, a := range apps {
+		if i > 0 {
+			if out.format == "markdown" {
+				fmt.Fprint(w, "\n---\n\n")
+			} else {
+				fmt.Fprintln(w)
+			}
+		}
+		if err := writeSummary(w, &ts, a, top, out.format == "markdown"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func tool() appmodel.Tool { return appmodel.Tool{Name: "sparkdiag", Version: version()} }
@@ -94,9 +140,17 @@ func writeModelJSON(w io.Writer, apps []loaded) error {
 	return err
 }
 
-func writeSummary(w io.Writer, s *Streams, l loaded, top int) error {
+// writeSummary writes one application's overview: as aligned text, or as
+// Markdown tables.
+func writeSummary(w io.Writer, s *Streams, l loaded, top int, markdown bool) error {
 	a, st := l.App, l.Stats
-	kv := func(k, v string) { render.Para(w, fmt.Sprintf("%-12s ", k), strings.Repeat(" ", 13), sanitize.Line(v), s.Width) }
+	kv := func(k, v string) {
+		render.Para(w, fmt.Sprintf("%-12s ", k), strings.Repeat(" ", 13), sanitize.Line(v), s.Width)
+	}
+	if markdown {
+		fmt.Fprintf(w, "## sparkdiag summary: %s\n\n| | |\n|---|---|\n", render.MarkdownText(a.ID))
+		kv = func(k, v string) { fmt.Fprintf(w, "| %s | %s |\n", k, render.MarkdownText(v)) }
+	}
 
 	title := a.ID
 	if a.AttemptID != "" {
@@ -230,7 +284,11 @@ func writeSummary(w io.Writer, s *Streams, l loaded, top int) error {
 	if len(stages) == 0 {
 		return nil
 	}
-	fmt.Fprintf(w, "\nSlowest stages (task durations over successful tasks):\n")
+	if markdown {
+		fmt.Fprintf(w, "\n### Slowest stages (task durations over successful tasks)\n\n")
+	} else {
+		fmt.Fprintf(w, "\nSlowest stages (task durations over successful tasks):\n")
+	}
 	t := newTable("stage", "status", "tasks", "duration", "task time", "min", "median", "p75", "max", "input", "shuffle r/w", "spill", "name").
 		alignRight(2, 3, 4, 5, 6, 7, 8, 9, 10, 11).wrap(10, 12).optional(5, 7, 4, 9, 6, 11)
 	for _, stg := range stages {
@@ -259,6 +317,9 @@ func writeSummary(w io.Writer, s *Streams, l loaded, top int) error {
 			units.Bytes(m[appmodel.InputBytes]),
 			units.Bytes(m.ShuffleReadBytes())+" / "+units.Bytes(m[appmodel.ShuffleWriteBytes]),
 			spill, firstLineOf(a.DisplayName(stg), 60))
+	}
+	if markdown {
+		return t.t.Markdown(w)
 	}
 	return t.render(w, s)
 }
