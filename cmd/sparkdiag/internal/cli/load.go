@@ -23,7 +23,7 @@ type readFlags struct {
 }
 
 func (f *readFlags) register(c *cobra.Command) {
-	c.Flags().IntVar(&f.maxLineSize, "max-line-size", 512, "largest event line kept for decoding, in MiB (longer lines are skipped and reported)")
+	c.Flags().IntVar(&f.maxLineSize, "max-line-size", eventlog.DefaultMaxLineBytes>>20, "largest event line kept for decoding, in MiB, once its strings over 512 KiB are shortened (longer lines are skipped and reported)")
 	c.Flags().BoolVar(&f.noChecksums, "no-checksums", false, "do not verify lz4 block checksums")
 	c.Flags().IntVar(&f.maxBlockSize, "max-block-size", 64, "largest lz4, lzf or snappy block accepted, in MiB (guards against decompression bombs)")
 	c.Flags().IntVar(&f.zstdWindow, "zstd-max-window", 0, "largest zstd window accepted, in MiB; decoding keeps one window in memory (default 128, what zstd -d accepts, or $"+codec.ZstdWindowEnv+")")
