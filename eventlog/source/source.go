@@ -175,7 +175,11 @@ const expected = "an event-log file, an eventlog_v2_<appId> rolling directory, "
 // compression header (and are not named like a Spark log) are skipped
 // quietly. Every entry that should be a log but cannot be resolved
 // (unreadable, an eventlog_v2_ directory without event files, a damaged
-// zip) adds one error naming it, and the walk goes on. If root is itself
+// zip) adds one error naming it, and the walk goes on. Symbolic links are
+// followed, but every real file and directory (by device and inode) is
+// visited once: a link back to a directory already searched (a cycle, or
+// a second path to it) is not followed and adds a *LinkCycleError naming
+// the link, and a second name for a file is skipped quietly. If root is itself
 // one application's log, a file, a zip or "-", Discover resolves it as Open
 // does. An empty folder yields no logs and no errors.
 func Discover(root string) ([]*Log, []error) {
