@@ -144,6 +144,13 @@ func (t *tree) discover(dir string) ([]*Log, []error) {
 		w.visit(dir, info)
 	}
 	w.dir(dir, entries, 0)
+	// Symbolic links last, so that what can be reached without them is
+	// found under its real name.
+	for len(w.links) > 0 {
+		l := w.links[0]
+		w.links = w.links[1:]
+		w.entry(l.name, l.depth)
+	}
 	sortLogs(w.logs)
 	return w.logs, w.errs
 }
@@ -158,6 +165,13 @@ type walker struct {
 	// file or directory twice: k links in a cycle would otherwise give
 	// k^maxDiscoverDepth copies of the same logs.
 	seen map[fileID]string
+	// links are the symbolic links met, resolved after everything else.
+	links []pendingLink
+}
+
+type pendingLink struct {
+	name  string
+	depth int
 }
 
 // fileID names a file on the operating system: its device and inode.
@@ -240,7 +254,12 @@ func (w *walker) dir(dir string, entries []fs.DirEntry, depth int) {
 		w.add(t.databricks(dir, db))
 	}
 	for _, e := range rest {
-		w.entry(path.Join(dir, e.Name()), depth)
+		p := path.Join(dir, e.Name())
+		if e.Type()&fs.ModeSymlink != 0 && t.archive == nil {
+			w.links = append(w.links, pendingLink{p, depth})
+			continue
+		}
+		w.entry(p, depth)
 	}
 }
 
