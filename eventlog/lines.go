@@ -177,15 +177,16 @@ func (lr *lineReader) long(l *line, chunk []byte) error {
 }
 
 // growFor returns b with room for n more bytes. It doubles b's capacity,
-// but once that passes a quarter of max it goes straight to the most a kept
-// line can need (max plus a chunk), so that a line at the cap costs about
-// 1.25 times the cap at the peak, not twice.
+// but once that passes a sixteenth of limit it goes straight to the most a
+// kept line can need (limit plus a chunk), so that a line at the cap costs
+// little more than the cap at the peak, not twice it. (The pages of a
+// large buffer are touched only as they are written.)
 func growFor(b []byte, n, limit int) []byte {
 	if cap(b)-len(b) >= n {
 		return b
 	}
 	c := 2 * cap(b)
-	if c > limit/4 {
+	if c > limit/16 {
 		c = limit + readerBufSize
 	}
 	c = max(c, len(b)+n, 64<<10)
