@@ -54,7 +54,13 @@ type line struct {
 const readerBufSize = 1 << 20
 
 func newLineReader(r io.Reader, max int, wanted func(Kind, []byte) bool) *lineReader {
-	return &lineReader{br: bufio.NewReaderSize(r, readerBufSize), max: max, wanted: wanted}
+	return newLineReaderSize(r, readerBufSize, max, wanted)
+}
+
+// newLineReaderSize is newLineReader with another buffer size, for tests
+// that need long lines without megabytes of data.
+func newLineReaderSize(r io.Reader, size, max int, wanted func(Kind, []byte) bool) *lineReader {
+	return &lineReader{br: bufio.NewReaderSize(r, size), max: max, wanted: wanted}
 }
 
 func (lr *lineReader) reset(r io.Reader) {
@@ -134,11 +140,13 @@ func (lr *lineReader) long(l *line, chunk []byte) error {
 	var err error = bufio.ErrBufferFull
 	size := int64(len(chunk))
 	last := chunk
+	var prevLast byte // last byte of the chunk before
 	for err == bufio.ErrBufferFull {
 		if keep && len(lr.buf) > lr.max {
 			keep = false
 			lr.buf = nil // give the room back at once
 		}
+		prevLast = chunk[len(chunk)-1]
 		chunk, err = lr.br.ReadSlice('\n')
 		size += int64(len(chunk))
 		if len(bytes.TrimSpace(chunk)) > 0 {
@@ -148,6 +156,13 @@ func (lr *lineReader) long(l *line, chunk []byte) error {
 			lr.buf = lr.comp.write(growFor(lr.buf, len(chunk), lr.max), chunk)
 		}
 	}
+	// The line's end, "\n", "\r\n" or "\r" at the end of the stream,
+	// may straddle two chunks.
+	eol := len(chunk) - len(trimEOL(chunk))
+	if eol == len(chunk) && prevLast == '\r' && (len(chunk) == 0 || chunk[0] == '\n') {
+		eol++
+	}
+	size -= int64(eol)
 	l.Size = size
 	l.LastByte = lastNonSpace(last)
 	l.NoNewline = err != nil
@@ -162,7 +177,7 @@ func (lr *lineReader) long(l *line, chunk []byte) error {
 		l.Shortened = lr.comp.shortened
 		if name, ok := eventName(l.Data); ok {
 			l.Name, l.Kind = name, KindOf(name)
-		} else if name, ok := topLevelEventName(l.Data[:min(len(l.Data), readerBufSize)]); ok {
+		} else if name, ok := topLevelEventName(l.Data[:min(len(l.Data), lr.br.Size())]); ok {
 			l.Name, l.Kind = name, KindOf(name)
 		}
 	case l.Size > int64(lr.max):

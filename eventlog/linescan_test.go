@@ -3,6 +3,7 @@ package eventlog
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 )
@@ -166,6 +167,79 @@ func FuzzTopLevelEventName(f *testing.F) {
 					t.Fatalf("name %q, want %q", name, s)
 				}
 			}
+		}
+	})
+}
+
+// FuzzLineReader runs the line reader with a tiny buffer (so that short
+// inputs have long lines) and a tiny cap over arbitrary data, wanting some
+// events and not others, and checks every line against the input: line
+// numbers, sizes, what is kept (the line, or its compaction for a long
+// line) and what is dropped.
+func FuzzLineReader(f *testing.F) {
+	f.Add([]byte(`{"Event":"SparkListenerTaskEnd","a":"`+strings.Repeat("x", 100)+`"}`+"\n"+`{"Event":"Other"}`+"\n"), uint8(16), uint16(64))
+	f.Add([]byte(`{"b":1,"Event":"SparkListenerJobStart","p":{"k":"v v"}}`+"\r\n\n  \n"+"garbage garbage garbage garbage\n{\"a\":1}"), uint8(20), uint16(40))
+	f.Add([]byte("{\"Event\":\"SparkListenerTaskStart\",\"s\":\"\\\"\\u00e9\\\\\"}\n"), uint8(0), uint16(1000))
+	f.Fuzz(func(t *testing.T, data []byte, bufSize uint8, maxLen uint16) {
+		size := 16 + int(bufSize)%64
+		limit := 1 + int(maxLen)%512
+		wanted := func(k Kind, name []byte) bool {
+			if k == KindUnknown {
+				return name == nil
+			}
+			return k == KindTaskEnd || k == KindJobStart || k == KindTaskStart
+		}
+		lr := newLineReaderSize(bytes.NewReader(data), size, limit, wanted)
+		// The reference: the input's lines, numbered, blank ones left out.
+		type refLine struct {
+			no   int
+			text []byte
+		}
+		var ref []refLine
+		for i, s := range bytes.Split(data, []byte("\n")) {
+			s = bytes.TrimSuffix(s, []byte("\r"))
+			if len(bytes.TrimSpace(s)) > 0 {
+				ref = append(ref, refLine{i + 1, s})
+			}
+		}
+		var l line
+		n := 0
+		for {
+			err := lr.next(&l)
+			if l.No > 0 && (l.Data != nil || l.Dropped) {
+				if n >= len(ref) {
+					t.Fatalf("line %d: more lines than the input has", l.No)
+				}
+				r := ref[n]
+				n++
+				if l.No != r.no {
+					t.Fatalf("line number %d, want %d", l.No, r.no)
+				}
+				if l.Size != int64(len(r.text)) && !bytes.HasSuffix(r.text, []byte("\r")) {
+					t.Fatalf("line %d: size %d, want %d", l.No, l.Size, len(r.text))
+				}
+				if l.TooLong != (l.Dropped && l.Size > int64(limit) && !l.NoEvent) && !(l.TooLong && l.Size > int64(limit)) {
+					t.Fatalf("line %d: TooLong %v, size %d, cap %d", l.No, l.TooLong, l.Size, limit)
+				}
+				if !l.Dropped {
+					if len(l.Data) > limit {
+						t.Fatalf("line %d: kept %d bytes over the cap %d", l.No, len(l.Data), limit)
+					}
+					c, _ := compact(r.text, 7)
+					if !bytes.Equal(l.Data, r.text) && !bytes.Equal(l.Data, c) {
+						t.Fatalf("line %d: kept %q, want %q or %q", l.No, l.Data, r.text, c)
+					}
+				}
+			}
+			if err != nil {
+				if err != io.EOF {
+					t.Fatal(err)
+				}
+				break
+			}
+		}
+		if n != len(ref) {
+			t.Fatalf("%d lines read, the input has %d", n, len(ref))
 		}
 	})
 }

@@ -159,3 +159,40 @@ func TestOpenEmptyStream(t *testing.T) {
 		t.Errorf("warnings %q", logs[0].Warnings)
 	}
 }
+
+// FuzzOpenStream streams arbitrary bytes through a pipe given by its
+// /dev/fd path: whatever they are, the log's part must give them back
+// unchanged (sniffing reads ahead but loses nothing), or, for a zip
+// archive, resolve without panicking.
+func FuzzOpenStream(f *testing.F) {
+	f.Add([]byte(evs("a", "b")))
+	f.Add([]byte("PK\x03\x04 broken zip"))
+	f.Add([]byte("\x28\xb5\x2f\xfd"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Skip(err)
+		}
+		defer r.Close()
+		p := fmt.Sprintf("/dev/fd/%d", r.Fd())
+		go func() {
+			w.Write(data)
+			w.Close()
+		}()
+		logs, err := Open(p)
+		if err != nil {
+			if !bytes.HasPrefix(data, []byte("PK")) {
+				t.Fatalf("Open: %v", err)
+			}
+			return
+		}
+		for _, l := range logs {
+			got := readAll(t, l)
+			if l.Layout != Zip && got != string(data) {
+				t.Fatalf("read %q, want %q", got, data)
+			}
+			l.Close()
+		}
+	})
+}
