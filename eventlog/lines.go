@@ -46,9 +46,6 @@ type line struct {
 	// Own is set when Data is the reader's own buffer (a long line): the
 	// caller may keep it with detach instead of copying it.
 	Own bool
-	// Shortened counts the long strings of a kept long line that were
-	// shortened (see compactor).
-	Shortened int
 }
 
 const readerBufSize = 1 << 20
@@ -174,7 +171,6 @@ func (lr *lineReader) long(l *line, chunk []byte) error {
 	case keep:
 		l.Data = trimEOL(lr.buf)
 		l.Own = true
-		l.Shortened = lr.comp.shortened
 		if name, ok := eventName(l.Data); ok {
 			l.Name, l.Kind = name, KindOf(name)
 		} else if name, ok := topLevelEventName(l.Data[:min(len(l.Data), lr.br.Size())]); ok {
