@@ -45,6 +45,7 @@ type bline struct {
 	dataOff, dataLen int
 	nameOff, nameLen int
 	hasData, hasName bool
+	own              []byte // Data, when taken over from the line reader
 	atEnd            bool
 	pre              int // index of its holder, -1 when not predecoded
 }
@@ -56,6 +57,7 @@ type batch struct {
 	holders []any
 	scratch any // the handler's decoding state, kept with the batch
 	nPre    int
+	owned   int           // bytes of the lines taken over from the reader
 	done    chan struct{} // signalled once the lines are predecoded
 	// last is set on the final batch of a part; err is then the reader's
 	// error (io.EOF at a clean end) and lineNo its line count.
@@ -69,7 +71,11 @@ func (b *batch) reset() {
 		b.buf = nil // give back the room a huge line took
 	}
 	b.buf = b.buf[:0]
+	for i := range b.lines {
+		b.lines[i].own = nil // let a long line's buffer go
+	}
 	b.lines = b.lines[:0]
+	b.owned = 0
 	b.nPre = 0
 	b.last, b.err, b.lineNo = false, nil, 0
 }
@@ -118,7 +124,11 @@ func (p *pipeline) decode() {
 		for i := range b.lines {
 			bl := &b.lines[i]
 			if bl.pre >= 0 {
-				p.h.Predecode(bl.Kind, b.buf[bl.dataOff:bl.dataOff+bl.dataLen], b.holders[bl.pre], b.scratch)
+				data := bl.own
+				if data == nil {
+					data = b.buf[bl.dataOff : bl.dataOff+bl.dataLen]
+				}
+				p.h.Predecode(bl.Kind, data, b.holders[bl.pre], b.scratch)
 			}
 		}
 		b.done <- struct{}{}
@@ -141,25 +151,30 @@ func (p *pipeline) produce(lr *lineReader, out chan<- *batch) {
 	for {
 		rerr := lr.next(&l)
 		if l.No > 0 && (l.Data != nil || l.Dropped) {
-			p.add(b, &l, rerr != nil || l.NoNewline)
+			p.add(b, lr, &l, rerr != nil || l.NoNewline)
 		}
 		if rerr != nil {
 			b.last, b.err, b.lineNo = true, rerr, lr.lineNo
 			send()
 			return
 		}
-		if len(b.buf) >= batchBytes || len(b.lines) >= batchLines {
+		if len(b.buf) >= batchBytes || len(b.lines) >= batchLines || b.owned >= batchBytes {
 			send()
 			b = <-p.free
 		}
 	}
 }
 
-// add copies a line into the batch.
-func (p *pipeline) add(b *batch, l *line, atEnd bool) {
+// add copies a line into the batch; a long line's buffer is taken over
+// from the reader instead, so that a big line is never held twice.
+func (p *pipeline) add(b *batch, lr *lineReader, l *line, atEnd bool) {
 	bl := bline{line: *l, atEnd: atEnd, pre: -1}
 	bl.Data, bl.Name = nil, nil
-	if l.Data != nil {
+	if l.Own && l.Data != nil {
+		bl.hasData = true
+		bl.own = lr.detach()[:len(l.Data)]
+		b.owned += len(bl.own)
+	} else if l.Data != nil {
 		bl.hasData = true
 		bl.dataOff, bl.dataLen = len(b.buf), len(l.Data)
 		b.buf = append(b.buf, l.Data...)
@@ -191,7 +206,9 @@ func (p *pipeline) readLines(name string, lr *lineReader, opts Options, st *Stat
 		for i := range b.lines {
 			bl := &b.lines[i]
 			l := bl.line
-			if bl.hasData {
+			if bl.own != nil {
+				l.Data = bl.own
+			} else if bl.hasData {
 				l.Data = b.buf[bl.dataOff : bl.dataOff+bl.dataLen : bl.dataOff+bl.dataLen]
 			}
 			if bl.hasName {

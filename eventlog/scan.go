@@ -14,8 +14,12 @@ import (
 
 // Options control reading.
 type Options struct {
-	// MaxLineBytes caps the size of a line that is kept whole for decoding.
-	// Longer lines are read through and reported as skipped. Default 512 MiB.
+	// MaxLineBytes caps the size of a line that is kept for decoding, once
+	// the white space between its tokens is left out and its strings longer
+	// than 512 KiB are shortened to both ends (lines longer than 1 MiB only;
+	// the model keeps at most 64 KiB of such strings anyway). Such lines,
+	// and lines of any other event longer than the cap, are read through
+	// and reported as skipped. Default DefaultMaxLineBytes.
 	MaxLineBytes int
 	// Codec options (checksums, decompression-bomb cap).
 	Codec codec.Options
@@ -30,9 +34,13 @@ type Options struct {
 	Decoders int
 }
 
+// DefaultMaxLineBytes is the default for Options.MaxLineBytes: 64 MiB,
+// so that a line of any size costs at most that much memory.
+const DefaultMaxLineBytes = 64 << 20
+
 func (o *Options) defaults() {
 	if o.MaxLineBytes <= 0 {
-		o.MaxLineBytes = 512 << 20
+		o.MaxLineBytes = DefaultMaxLineBytes
 	}
 	if o.Codec == (codec.Options{}) {
 		o.Codec = codec.DefaultOptions()
@@ -123,7 +131,9 @@ func Read(log *source.Log, h Handler, opts Options) (*Stats, error) {
 	var rawTotal int64
 	lr := newLineReader(nil, opts.MaxLineBytes, func(k Kind, name []byte) bool {
 		if k == KindUnknown {
-			return name == nil // no recognisable prefix: keep to find the name
+			// No recognisable prefix: keep a short line to find the
+			// name (long lines are classified by the reader).
+			return name == nil
 		}
 		return h.Wants(k)
 	})
@@ -261,8 +271,11 @@ func handleLineWith(file string, l *line, h Handler, d any, opts Options, st *St
 		st.problem(opts.MaxProblems, Problem{File: file, Line: l.No, Msg: msg})
 		return false
 	}
+	if l.NoEvent {
+		return skip(fmt.Sprintf(`line of %d bytes with no "Event" key in its first MiB: skipped`, l.Size))
+	}
 	if l.TooLong {
-		return skip(fmt.Sprintf("line of %d bytes exceeds --max-line-size (%d): skipped", l.Size, opts.MaxLineBytes))
+		return skip(fmt.Sprintf("line of %d bytes exceeds --max-line-size (%s): skipped", l.Size, mib(opts.MaxLineBytes)))
 	}
 	if l.Dropped {
 		// Read through without decoding: count it when it has the shape of
@@ -331,6 +344,14 @@ func (s *Stats) unknown(name string) {
 	if _, ok := s.UnknownEvents[name]; ok || len(s.UnknownEvents) < maxUnknownNames {
 		s.UnknownEvents[name]++
 	}
+}
+
+// mib formats a byte count in MiB when it is a whole number of them.
+func mib(n int) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func shortErr(err error) string {

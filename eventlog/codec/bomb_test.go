@@ -102,7 +102,13 @@ func TestMaxBlockSizeOption(t *testing.T) {
 			t.Errorf("%s: err = %v, want a limit *CorruptError", c, err)
 		}
 	}
-	// A zstd frame with a 1 MiB window is refused under a 16 KiB cap.
+	// MaxBlockSize does not limit zstd windows: MaxZstdWindow does. A
+	// frame with a 1 MiB window is read under a 16 KiB block cap and
+	// refused under a 16 KiB window cap.
+	if _, _, err := decodeBytes(zstdBomb(0x00, 0x50), Zstd, opts); err != io.EOF {
+		t.Errorf("zstd, 16 KiB MaxBlockSize: err = %v, want none", err)
+	}
+	opts.MaxZstdWindow = 16 << 10
 	_, _, err := decodeBytes(zstdBomb(0x00, 0x50), Zstd, opts)
 	var ce *CorruptError
 	if !errors.As(err, &ce) {

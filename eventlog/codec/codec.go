@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -42,15 +44,39 @@ type Options struct {
 	// always verified by their libraries when present).
 	// The zero Options has it off; DefaultOptions turns it on.
 	VerifyChecksums bool
-	// MaxBlockSize caps the size of any single declared block, chunk or zstd
-	// window, compressed or not. A header declaring more is reported as a
-	// *CorruptError before anything is allocated, so a decompression bomb
-	// cannot exhaust memory. Zero or negative means DefaultMaxBlockSize.
+	// MaxBlockSize caps the size of any single declared block or chunk of
+	// the lz4, lzf and snappy streams, compressed or not. A header declaring
+	// more is reported as a *CorruptError before anything is allocated, so a
+	// decompression bomb cannot exhaust memory. Zero or negative means
+	// DefaultMaxBlockSize.
 	MaxBlockSize int
+	// MaxZstdWindow caps the window of a zstd frame: the history the
+	// decoder must keep, and so the memory it needs (allocated as the frame
+	// fills it). A frame declaring a larger window is refused with a
+	// *CorruptError that says how to allow it. Zero or negative means the
+	// value in MiB of the environment variable SPARKDIAG_ZSTD_MAX_WINDOW
+	// when it is set, else DefaultMaxZstdWindow, the limit the zstd
+	// command-line tool applies by default. The window is not a bomb guard:
+	// what is decoded is bounded by the reader of the decoded stream.
+	MaxZstdWindow int
 }
 
-// DefaultOptions returns the options used by the analyzer: checksums on and a
-// 64 MiB cap on any block.
+// DefaultMaxZstdWindow is the default for Options.MaxZstdWindow: 128 MiB
+// (window log 27), what `zstd -d` accepts without --long or --memory. Real
+// logs use it: a Databricks Runtime 13.3 log is one frame with this window.
+const DefaultMaxZstdWindow = 128 << 20
+
+// ZstdWindowEnv names the environment variable that sets
+// Options.MaxZstdWindow, in MiB, when the options leave it zero.
+const ZstdWindowEnv = "SPARKDIAG_ZSTD_MAX_WINDOW"
+
+// maxZstdWindowLimit is the largest window the zstd format allows that the
+// decoding library accepts (3.75 TiB); larger settings are clamped to it.
+const maxZstdWindowLimit = (1 << 41) + 7*(1<<38)
+
+// DefaultOptions returns the options used by the analyzer: checksums on, a
+// 64 MiB cap on any lz4, lzf or snappy block, and the default zstd window
+// limit (see MaxZstdWindow).
 func DefaultOptions() Options {
 	return Options{VerifyChecksums: true, MaxBlockSize: DefaultMaxBlockSize}
 }
@@ -59,7 +85,28 @@ func (o Options) normalized() Options {
 	if o.MaxBlockSize <= 0 {
 		o.MaxBlockSize = DefaultMaxBlockSize
 	}
+	if o.MaxZstdWindow <= 0 {
+		o.MaxZstdWindow = envZstdWindow()
+	}
 	return o
+}
+
+// envZstdWindow is the window limit SPARKDIAG_ZSTD_MAX_WINDOW sets (a
+// whole number of MiB), or DefaultMaxZstdWindow when it is unset or not a
+// positive number.
+func envZstdWindow() int {
+	v := strings.TrimSpace(os.Getenv(ZstdWindowEnv))
+	if v == "" {
+		return DefaultMaxZstdWindow
+	}
+	mib, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || mib <= 0 {
+		return DefaultMaxZstdWindow
+	}
+	if mib > maxZstdWindowLimit>>20 {
+		mib = maxZstdWindowLimit >> 20
+	}
+	return int(mib << 20)
 }
 
 // ErrTruncated reports that the compressed stream ended in the middle of a

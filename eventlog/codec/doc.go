@@ -4,7 +4,8 @@
 // NewReader sniffs the codec (Sniff) and falls back to a hint from the file
 // name (FromName) only when the file is too short to tell. Every decoder
 // reads one block at a time with buffers reused between blocks, so memory
-// stays bounded by Options.MaxBlockSize however large the log is.
+// stays bounded by Options.MaxBlockSize (lz4, lzf, snappy) or by the zstd
+// window (Options.MaxZstdWindow) however large the log is.
 //
 // # Framings
 //
@@ -43,7 +44,12 @@
 // exactly between blocks gives io.EOF. Data that cannot be decoded gives a
 // *CorruptError with the codec and, for the hand-written decoders, the
 // offset of the bad block's header in the compressed input. Headers that
-// declare a block larger than Options.MaxBlockSize (or a zstd window larger
-// than it) are reported as corrupt before anything is allocated. No input
+// declare a block larger than Options.MaxBlockSize are reported as corrupt
+// before anything is allocated. A zstd frame whose window is larger than
+// Options.MaxZstdWindow (128 MiB by default, the zstd tool's own default;
+// SPARKDIAG_ZSTD_MAX_WINDOW or --zstd-max-window raise it) is refused with a
+// *CorruptError that names both settings. The window is the history the
+// decoder keeps; its pages are touched only as a frame fills them, so a
+// small log with a large declared window stays small. No input
 // makes a decoder panic or loop forever.
 package codec

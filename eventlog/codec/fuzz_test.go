@@ -9,8 +9,9 @@ import (
 	"testing"
 )
 
-// fuzzOpts keeps the block cap small so that fuzzing stays fast.
-var fuzzOpts = Options{VerifyChecksums: true, MaxBlockSize: 1 << 20}
+// fuzzOpts keeps the block cap and the zstd window small so that fuzzing
+// stays fast (a frame's window is allocated when the frame starts).
+var fuzzOpts = Options{VerifyChecksums: true, MaxBlockSize: 1 << 20, MaxZstdWindow: 1 << 20}
 
 // fuzzOutputCap stops reading a stream that decodes to more than this (zstd
 // and gzip can legitimately expand a small input enormously).
@@ -107,6 +108,11 @@ func FuzzNewReader(f *testing.F) {
 	f.Add(zstdBomb(0x00, 0xF8), uint8(3), uint16(9))
 	f.Add(lz4Header(0x2F, 0xFFFFFFFF, 0xFFFFFFFF, 0), uint8(4), uint16(20))
 	f.Add([]byte{}, uint8(4), uint16(0))
+	// Frames whose window is over the limit (128 and 256 MiB).
+	for _, name := range []string{"window-128MiB.zstd", "window-256MiB.zstd"} {
+		data := readFixture(f, name)
+		f.Add(data, uint8(0), uint16(len(data)/2))
+	}
 
 	f.Fuzz(func(t *testing.T, data []byte, hintIdx uint8, cut uint16) {
 		hint := fuzzHints[int(hintIdx)%len(fuzzHints)]

@@ -2,6 +2,7 @@ package codec
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 
@@ -29,8 +30,9 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// libError maps an error of a decoding library.
-func libError(c Codec, src *sourceReader, err error) error {
+// libError maps an error of a decoding library. window is the zstd window
+// limit, for the message that says how to raise it.
+func libError(c Codec, src *sourceReader, err error, window int) error {
 	switch {
 	case err == nil || err == io.EOF:
 		return err
@@ -43,15 +45,34 @@ func libError(c Codec, src *sourceReader, err error) error {
 		}
 		return truncated(c, -1, what)
 	case c == Zstd && (errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded)):
-		return &CorruptError{Codec: c, Offset: -1, Msg: "frame window (or single-segment size) is over the MaxBlockSize limit: " + err.Error(), err: err}
+		return &CorruptError{Codec: c, Offset: -1, Msg: windowMsg(window), err: err}
 	}
 	return &CorruptError{Codec: c, Offset: -1, Msg: "data does not decode: " + err.Error(), err: err}
 }
 
+// windowMsg explains a zstd frame refused for its window.
+func windowMsg(window int) string {
+	return fmt.Sprintf("frame needs a window (history) larger than the %s limit; "+
+		"to read it, raise the limit with --zstd-max-window=<MiB> or %s=<MiB> "+
+		"(decoding keeps one window in memory)", mib(window), ZstdWindowEnv)
+}
+
+// mib formats a byte count as MiB, or KiB below one MiB.
+func mib(n int) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	if n >= 1<<20 {
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
+}
+
 type zstdReader struct {
-	src sourceReader
-	dec *zstd.Decoder
-	err error // sticky
+	src    sourceReader
+	dec    *zstd.Decoder
+	err    error // sticky
+	window int
 }
 
 // zstdPool keeps idle decoders: building one allocates about 1 MiB, which
@@ -60,9 +81,15 @@ type zstdReader struct {
 var zstdPool sync.Pool
 
 func newZstdReader(r io.Reader, opts Options) (*zstdReader, error) {
-	limit := uint64(max(opts.MaxBlockSize, zstd.MinWindowSize))
+	// The window is the only memory the decoder needs beyond a block or
+	// two; the library allocates it when a frame starts but the pages are
+	// touched only as the frame fills them, so a small log with a large
+	// declared window stays small. The memory limit is set to the window
+	// too, which caps single-segment frames (whose window is their size)
+	// the same way; in streaming mode it caps nothing else.
+	limit := uint64(min(max(opts.MaxZstdWindow, zstd.MinWindowSize), maxZstdWindowLimit))
 	limits := []zstd.DOption{zstd.WithDecoderMaxWindow(limit), zstd.WithDecoderMaxMemory(limit)}
-	z := &zstdReader{src: sourceReader{r: r}}
+	z := &zstdReader{src: sourceReader{r: r}, window: int(limit)}
 	if dec, ok := zstdPool.Get().(*zstd.Decoder); ok {
 		if err := dec.ResetWithOptions(&z.src, limits...); err == nil {
 			z.dec = dec
@@ -87,7 +114,7 @@ func (z *zstdReader) Read(p []byte) (int, error) {
 	}
 	n, err := z.dec.Read(p)
 	if err != nil {
-		z.err = libError(Zstd, &z.src, err)
+		z.err = libError(Zstd, &z.src, err, z.window)
 	}
 	return n, z.err
 }
@@ -125,14 +152,14 @@ func (g *gzipReader) Read(p []byte) (int, error) {
 	if g.dec == nil {
 		dec, err := gzip.NewReader(&g.src)
 		if err != nil {
-			g.err = libError(Gzip, &g.src, err)
+			g.err = libError(Gzip, &g.src, err, 0)
 			return 0, g.err
 		}
 		g.dec = dec
 	}
 	n, err := g.dec.Read(p)
 	if err != nil {
-		g.err = libError(Gzip, &g.src, err)
+		g.err = libError(Gzip, &g.src, err, 0)
 	}
 	return n, g.err
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -69,40 +70,86 @@ func (e *zipEntry) Close() error {
 // temporary file and resolved like one on disk; anything else is one part
 // streamed straight from r.
 func openStdin(r io.Reader) ([]*Log, []error) {
+	return openStream(stdinName, r, nil)
+}
+
+// openStream resolves a log that arrives as a stream, read once from the
+// start: standard input (name "-", closer nil) or a named pipe, character
+// device or /dev/fd/N that the caller opened (closer closes it once the
+// part is read, or at once when it yields no log). The codec is sniffed
+// from the first bytes, which are kept: nothing is read twice and nothing
+// seeks. A zip archive is spooled to a temporary file, as on standard
+// input; anything else is one part streamed from r.
+func openStream(name string, r io.Reader, closer io.Closer) ([]*Log, []error) {
+	what := name
+	if name == stdinName {
+		what = "standard input"
+	}
+	closeSource := func() {
+		if closer != nil {
+			closer.Close()
+		}
+	}
 	br := bufio.NewReader(r)
 	prefix, err := br.Peek(codec.SniffLen)
 	if err != nil && err != io.EOF {
-		return nil, []error{fmt.Errorf("reading standard input: %w", err)}
+		closeSource()
+		return nil, []error{fmt.Errorf("reading %s: %w", what, err)}
 	}
 	if codec.Sniff(prefix) == codec.Zip {
-		return spoolZip(br)
+		defer closeSource()
+		return spoolZip(br, name, what)
 	}
-	l := &Log{Path: stdinName, Layout: Stdin, Inner: Stdin}
+	l := &Log{Path: name, Layout: Stdin, Inner: Stdin}
+	hint := codec.Unknown
+	if name != stdinName {
+		l.Layout, l.Inner = File, File
+		hint = codec.FromName(name)
+		fn := parseFileName(filepath.Base(name))
+		l.InProgress = fn.inProgress
+		if app, attempt, ok := splitAppAttempt(fn.base); ok {
+			l.AppID, l.Attempt = app, attempt
+		}
+	}
 	if len(prefix) == 0 {
-		l.warnf("standard input is empty")
+		l.warnf("%s is empty", what)
 	}
 	var used atomic.Bool
 	l.Parts = []*Part{{
-		Name:      stdinName,
+		Name:      name,
 		Size:      -1,
-		CodecHint: codec.Unknown,
+		CodecHint: hint,
 		open: func() (io.ReadCloser, error) {
 			if used.Swap(true) {
-				return nil, errors.New("standard input can be read only once")
+				return nil, fmt.Errorf("%s is a stream: it can be read only once", what)
 			}
-			return io.NopCloser(br), nil
+			return &streamReader{Reader: br, closer: closer}, nil
 		},
 	}}
 	return []*Log{l}, nil
 }
 
+// streamReader reads a stream's part and closes the stream with it.
+type streamReader struct {
+	io.Reader
+	closer io.Closer
+}
+
+func (s *streamReader) Close() error {
+	if s.closer == nil {
+		return nil
+	}
+	return s.closer.Close()
+}
+
 // spoolZip copies a zip archive arriving on r into a temporary file, which
 // archive/zip needs to seek in, and resolves it. See Open for when the
-// file is deleted.
-func spoolZip(r io.Reader) ([]*Log, []error) {
+// file is deleted. name is the archive's display name ("-" for standard
+// input), what how messages call it.
+func spoolZip(r io.Reader, name, what string) ([]*Log, []error) {
 	f, err := os.CreateTemp("", "sparkdiag-stdin-*.zip")
 	if err != nil {
-		return nil, []error{fmt.Errorf("standard input holds a zip archive; copying it to a temporary file: %w", err)}
+		return nil, []error{fmt.Errorf("%s holds a zip archive; copying it to a temporary file: %w", what, err)}
 	}
 	sp := &spool{f: f}
 	fail := func(err error) ([]*Log, []error) {
@@ -110,16 +157,16 @@ func spoolZip(r io.Reader) ([]*Log, []error) {
 	}
 	size, err := io.Copy(f, r)
 	if err != nil {
-		return fail(fmt.Errorf("standard input holds a zip archive; copying it to %s: %w", f.Name(), err))
+		return fail(fmt.Errorf("%s holds a zip archive; copying it to %s: %w", what, f.Name(), err))
 	}
 	if runtime.GOOS != "windows" && os.Remove(f.Name()) == nil {
 		sp.removed = true // the open descriptor keeps the data until closed
 	}
 	zr, err := zip.NewReader(f, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		return fail(fmt.Errorf("standard input: not a readable zip archive: %w", err))
+		return fail(fmt.Errorf("%s: not a readable zip archive: %w", what, err))
 	}
-	t := &tree{archive: zr, root: stdinName, res: sp}
+	t := &tree{archive: zr, root: name, res: sp}
 	logs, errs := zipLogs(t)
 	if len(logs) == 0 {
 		if err := sp.destroy(); err != nil {

@@ -42,6 +42,12 @@
 // streamed and never buffered whole. A zip archive on standard input is
 // first copied to a temporary file; see Open for when it is deleted.
 //
+// Streams: a named pipe or character device given by path (/dev/stdin,
+// /dev/fd/N, bash's <(command), a FIFO made with mkfifo) is read the same
+// way, once and from the start, as a File log named by its path; the codec
+// is sniffed from its first bytes, and nothing seeks. Pipes met while
+// walking a folder are skipped: opening one could wait forever.
+//
 // # Folders of applications
 //
 // A directory that is not one application's log is taken as a History
@@ -51,5 +57,8 @@
 // folder. Hidden files, checksums, READMEs and driver logs are skipped, as
 // are files that do not start like an event log; each entry that cannot be
 // resolved is reported as its own error while the others are still
-// returned.
+// returned. Symbolic links are followed after everything else, and each
+// real file and directory (by device and inode) is visited once: a link
+// back to a directory already searched is reported (*LinkCycleError) and
+// not followed.
 package source

@@ -111,6 +111,10 @@ func (l *Log) warnf(format string, args ...any) {
 //   - a zip archive as downloaded from the History Server
 //     (/api/v1/applications/<id>[/<attempt>]/logs), recognised by its magic
 //     bytes or a .zip name; it yields one Log per attempt it holds;
+//   - a named pipe or character device, such as /dev/stdin, /dev/fd/N or
+//     bash's <(command): read once from the start like standard input (the
+//     codec sniffed from its first bytes, nothing seeks), as a File log
+//     named by the path;
 //   - "-" for standard input. Plain or compressed event logs are streamed
 //     as one part and never held in memory whole. A zip archive on standard input is
 //     copied to a temporary file first (os.CreateTemp), because a zip
@@ -176,7 +180,11 @@ const expected = "an event-log file, an eventlog_v2_<appId> rolling directory, "
 // compression header (and are not named like a Spark log) are skipped
 // quietly. Every entry that should be a log but cannot be resolved
 // (unreadable, an eventlog_v2_ directory without event files, a damaged
-// zip) adds one error naming it, and the walk goes on. If root is itself
+// zip) adds one error naming it, and the walk goes on. Symbolic links are
+// followed, but every real file and directory (by device and inode) is
+// visited once: a link back to a directory already searched (a cycle, or
+// a second path to it) is not followed and adds a *LinkCycleError naming
+// the link, and a second name for a file is skipped quietly. If root is itself
 // one application's log, a file, a zip or "-", Discover resolves it as Open
 // does. An empty folder yields no logs and no errors.
 func Discover(root string) ([]*Log, []error) {
@@ -195,8 +203,17 @@ func resolve(p string) ([]*Log, []error) {
 	if info.IsDir() {
 		return osTree(p).discover(".")
 	}
+	if isStream(info) {
+		// A named pipe, a terminal, /dev/stdin or /dev/fd/N (such as
+		// bash's <(command)): read once, from the start.
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, []error{fmt.Errorf("cannot open event log: %w", err)}
+		}
+		return openStream(p, f, f)
+	}
 	if !info.Mode().IsRegular() {
-		return nil, []error{fmt.Errorf("%s: not a regular file or directory; expected %s", p, expected)}
+		return nil, []error{fmt.Errorf("%s: not a regular file, directory or readable stream; expected %s", p, expected)}
 	}
 	t := osTree(filepath.Dir(p))
 	name := filepath.Base(p)
@@ -208,6 +225,12 @@ func resolve(p string) ([]*Log, []error) {
 		return openZipFile(p)
 	}
 	return []*Log{t.singleFile(name, info.Size(), prefix, true)}, nil
+}
+
+// isStream reports a file that can only be read once, from the start: a
+// named pipe or a character device.
+func isStream(info fs.FileInfo) bool {
+	return info.Mode()&(fs.ModeNamedPipe|fs.ModeCharDevice) != 0
 }
 
 func isZip(name string, prefix []byte) bool {

@@ -139,8 +139,18 @@ func (t *tree) discover(dir string) ([]*Log, []error) {
 	if err != nil {
 		return nil, []error{err}
 	}
-	w := walker{t: t}
+	w := walker{t: t, seen: map[fileID]string{}}
+	if info, err := t.stat(dir); err == nil {
+		w.visit(dir, info)
+	}
 	w.dir(dir, entries, 0)
+	// Symbolic links last, so that what can be reached without them is
+	// found under its real name.
+	for len(w.links) > 0 {
+		l := w.links[0]
+		w.links = w.links[1:]
+		w.entry(l.name, l.depth)
+	}
 	sortLogs(w.logs)
 	return w.logs, w.errs
 }
@@ -149,6 +159,53 @@ type walker struct {
 	t    *tree
 	logs []*Log
 	errs []error
+	// seen maps every directory and file met on the operating system's
+	// file system, by device and inode, to its display name, so that
+	// symbolic links (or hard links) never make the walk visit a real
+	// file or directory twice: k links in a cycle would otherwise give
+	// k^maxDiscoverDepth copies of the same logs.
+	seen map[fileID]string
+	// links are the symbolic links met, resolved after everything else.
+	links []pendingLink
+}
+
+type pendingLink struct {
+	name  string
+	depth int
+}
+
+// fileID names a file on the operating system: its device and inode.
+type fileID struct{ dev, ino uint64 }
+
+// LinkCycleError reports a directory that the walk met again through a
+// symbolic link (a link to one of its parents, or a second path to a
+// directory already searched): the link is not followed. Discover returns
+// it among its errors as a warning; the logs are all found anyway.
+type LinkCycleError struct {
+	Link   string // the path through the link
+	Target string // the path the directory was first searched under
+}
+
+func (e *LinkCycleError) Error() string {
+	return fmt.Sprintf("%s: symbolic link to %s, a directory already searched (a link cycle or a second path to it): not followed", e.Link, e.Target)
+}
+
+// visit records name as seen and reports whether it was new. Entries of
+// archives, and files whose identity the system does not give, are always
+// new.
+func (w *walker) visit(name string, info fs.FileInfo) (first string, isNew bool) {
+	if w.t.archive != nil {
+		return "", true
+	}
+	id, ok := idOf(info)
+	if !ok {
+		return "", true
+	}
+	if first, ok := w.seen[id]; ok {
+		return first, false
+	}
+	w.seen[id] = w.t.label(name)
+	return "", true
 }
 
 func (w *walker) add(l *Log, err error) {
@@ -197,7 +254,12 @@ func (w *walker) dir(dir string, entries []fs.DirEntry, depth int) {
 		w.add(t.databricks(dir, db))
 	}
 	for _, e := range rest {
-		w.entry(path.Join(dir, e.Name()), depth)
+		p := path.Join(dir, e.Name())
+		if e.Type()&fs.ModeSymlink != 0 && t.archive == nil {
+			w.links = append(w.links, pendingLink{p, depth})
+			continue
+		}
+		w.entry(p, depth)
 	}
 }
 
@@ -209,7 +271,12 @@ func (w *walker) entry(p string, depth int) {
 		w.errs = append(w.errs, err)
 		return
 	}
+	first, isNew := w.visit(p, info)
 	if info.IsDir() {
+		if !isNew {
+			w.errs = append(w.errs, &LinkCycleError{Link: t.label(p), Target: first})
+			return
+		}
 		if depth >= maxDiscoverDepth {
 			return
 		}
@@ -222,8 +289,8 @@ func (w *walker) entry(p string, depth int) {
 		return
 	}
 	name := path.Base(p)
-	if !info.Mode().IsRegular() || skipName(name) {
-		return
+	if !info.Mode().IsRegular() || skipName(name) || !isNew {
+		return // a file seen under another name is read once
 	}
 	prefix, err := t.sniff(p)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/sparkdiag/sparkdiag/advice/units"
 	"github.com/sparkdiag/sparkdiag/eventlog"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
+	"github.com/sparkdiag/sparkdiag/eventlog/codec"
 	"github.com/sparkdiag/sparkdiag/eventlog/source"
 )
 
@@ -18,13 +19,15 @@ type readFlags struct {
 	maxLineSize  int
 	noChecksums  bool
 	maxBlockSize int
+	zstdWindow   int
 	quiet        bool
 }
 
 func (f *readFlags) register(c *cobra.Command) {
-	c.Flags().IntVar(&f.maxLineSize, "max-line-size", 512, "largest event line kept for decoding, in MiB (longer lines are skipped and reported)")
+	c.Flags().IntVar(&f.maxLineSize, "max-line-size", eventlog.DefaultMaxLineBytes>>20, "largest event line kept for decoding, in MiB, once its strings over 512 KiB are shortened (longer lines are skipped and reported)")
 	c.Flags().BoolVar(&f.noChecksums, "no-checksums", false, "do not verify lz4 block checksums")
-	c.Flags().IntVar(&f.maxBlockSize, "max-block-size", 64, "largest compressed block or zstd window accepted, in MiB (guards against decompression bombs)")
+	c.Flags().IntVar(&f.maxBlockSize, "max-block-size", 64, "largest lz4, lzf or snappy block accepted, in MiB (guards against decompression bombs)")
+	c.Flags().IntVar(&f.zstdWindow, "zstd-max-window", 0, "largest zstd window accepted, in MiB; decoding keeps one window in memory (default 128, what zstd -d accepts, or $"+codec.ZstdWindowEnv+")")
 	c.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "do not print warnings about the input on stderr")
 }
 
@@ -32,6 +35,7 @@ func (f *readFlags) options(s *Streams) eventlog.Options {
 	o := eventlog.Options{MaxLineBytes: f.maxLineSize << 20}
 	o.Codec.VerifyChecksums = !f.noChecksums
 	o.Codec.MaxBlockSize = f.maxBlockSize << 20
+	o.Codec.MaxZstdWindow = f.zstdWindow << 20 // 0: the environment, else 128 MiB
 	return o
 }
 

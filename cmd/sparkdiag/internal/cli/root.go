@@ -43,7 +43,8 @@ written) and tells what happened in the application and what went wrong.
 
 Logs can be single files (plain, zstd, lz4, lzf, snappy, gzip), rolling
 directories (eventlog_v2_*), Spark 1.x log directories, Databricks log
-directories, zip downloads from the History Server, or "-" for standard input.
+directories, zip downloads from the History Server, "-" for standard input,
+or a named pipe such as <(aws s3 cp s3://bucket/log -).
 
 Exit codes: 0 ok, 1 a finding reached --fail-on, 2 usage error,
 3 an input could not be read (the others are still reported; --keep-going
