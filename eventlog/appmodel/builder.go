@@ -1708,7 +1708,7 @@ func (b *Builder) onProgress(p *eventlog.StreamingProgress) {
 		bt.StateMemory += so.MemoryUsedBytes
 		bt.DroppedByWatermark += so.NumRowsDroppedByWM
 	}
-	q.Batches = append(q.Batches, bt)
+	q.addBatch(bt)
 }
 
 // Finish freezes the model. The Builder must not be used afterwards.
@@ -1797,7 +1797,9 @@ func (b *Builder) Finish() *Application {
 	}
 	sort.Slice(a.SQL, func(i, j int) bool { return a.SQL[i].ID < a.SQL[j].ID })
 	for _, key := range b.streamIDs {
-		a.Streaming = append(a.Streaming, b.streams[key])
+		q := b.streams[key]
+		q.finish()
+		a.Streaming = append(a.Streaming, q)
 	}
 	if a.Executors == nil {
 		a.Executors = []*Executor{}

@@ -563,13 +563,35 @@ func (m *SQLMetric) addStage(id int) {
 
 // StreamingQuery is one Structured Streaming query run.
 type StreamingQuery struct {
-	ID        string           `json:"id"`
-	RunID     string           `json:"runId"`
-	Name      string           `json:"name,omitempty"`
-	Start     string           `json:"start,omitempty"`
-	Exception string           `json:"exception,omitempty"`
-	Ended     bool             `json:"terminated"`
-	Batches   []StreamingBatch `json:"batches"`
+	ID        string `json:"id"`
+	RunID     string `json:"runId"`
+	Name      string `json:"name,omitempty"`
+	Start     string `json:"start,omitempty"`
+	Exception string `json:"exception,omitempty"`
+	Ended     bool   `json:"terminated"`
+	// Batches are the run's progress reports in log order: all of them
+	// up to MaxStreamingBatches; beyond, the first and the last
+	// MaxStreamingBatches/2 (Summary then covers every batch).
+	Batches []StreamingBatch `json:"batches"`
+	// Summary aggregates every progress report of the run; it is set only
+	// when Batches does not hold them all (a run of more than
+	// MaxStreamingBatches batches: a streaming application that ran for
+	// weeks).
+	Summary *StreamingSummary `json:"summary,omitempty"`
+
+	agg      *streamAgg
+	tail     []StreamingBatch // ring of the last batches while building
+	tailNext int
+	dropped  int
+}
+
+// NumBatches is the number of progress reports of the run, kept in
+// Batches or not.
+func (q *StreamingQuery) NumBatches() int {
+	if q.Summary != nil {
+		return q.Summary.Batches
+	}
+	return len(q.Batches) + len(q.tail) + q.dropped
 }
 
 // StreamingBatch is the progress report of one micro-batch.
