@@ -21,6 +21,9 @@ type lineReader struct {
 	// whole. A line whose prefix has no recognisable name is always kept
 	// (up to max).
 	wanted func(k Kind, name []byte) bool
+	// BOM is set when the part began with a UTF-8 byte-order mark, which
+	// was dropped.
+	BOM bool
 }
 
 // line is one line of the stream. Data is valid until the next call to next.
@@ -45,6 +48,7 @@ func newLineReader(r io.Reader, max int, wanted func(Kind, []byte) bool) *lineRe
 func (lr *lineReader) reset(r io.Reader) {
 	lr.br.Reset(r)
 	lr.lineNo = 0
+	lr.BOM = false
 }
 
 // next returns the next non-empty line. err is io.EOF at a clean end and the
@@ -58,6 +62,9 @@ func (lr *lineReader) next(l *line) error {
 		*l = line{}
 		lr.lineNo++
 		l.No = lr.lineNo
+		if lr.lineNo == 1 {
+			lr.skipBOM()
+		}
 		chunk, err := lr.br.ReadSlice('\n')
 		if err == nil || (err != bufio.ErrBufferFull) {
 			// Common case: the whole line fits in the buffer.
@@ -129,6 +136,18 @@ func (lr *lineReader) next(l *line) error {
 			return nil
 		}
 		return err
+	}
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// skipBOM drops a UTF-8 byte-order mark at the start of a part (editors
+// on Windows add one); otherwise line 1, the log-start event, would not
+// parse.
+func (lr *lineReader) skipBOM() {
+	if p, _ := lr.br.Peek(len(utf8BOM)); bytes.Equal(p, utf8BOM) {
+		lr.br.Discard(len(utf8BOM))
+		lr.BOM = true
 	}
 }
 
