@@ -55,6 +55,16 @@ type Application struct {
 	// Unpersisted lists the RDD ids the application unpersisted.
 	Unpersisted []int `json:"unpersistedRddIds"`
 
+	// Anomalies are the impossible values the log holds (task ends before
+	// their start, negative times, timestamps out of range, ...), each kind
+	// with its count and first example; nil for a sound log. The values
+	// themselves count as unknown.
+	Anomalies []Anomaly `json:"anomalies,omitempty"`
+	// TimesSuspect is set when the application's own start and end cannot
+	// both be true (the end before the start, or further apart than
+	// MaxAppDuration): Duration is then 0 (unknown).
+	TimesSuspect bool `json:"timesSuspect,omitempty"`
+
 	strs *strtab
 }
 
@@ -78,13 +88,14 @@ type ExecutorResource struct {
 }
 
 // Duration is the wall-clock time of the application in ms: end minus start,
-// or last event minus start when the log is incomplete.
+// or last event minus start when the log is incomplete; 0 (unknown) when
+// the times are impossible (TimesSuspect).
 func (a *Application) Duration() int64 {
 	end := a.End
 	if end == 0 {
 		end = a.LastEvent
 	}
-	if end < a.Start || a.Start == 0 {
+	if end < a.Start || a.Start == 0 || a.TimesSuspect || end-a.Start > MaxAppDuration {
 		return 0
 	}
 	return end - a.Start
@@ -369,6 +380,9 @@ type Stage struct {
 	jobs       []*Job                  // running jobs listing the stage when it was submitted
 	jobBits    []*bitset               // jobs[i].completedIdx of this stage
 	esByRef    []*ExecutorStageSummary // ExecutorSummaries by execRef.dense
+	// lateStarts are the tasks whose start came after their end
+	// (AnomalyTaskEndBeforeStart): they count as tasks that started.
+	lateStarts map[int64]struct{}
 	// excludedExecs are the executors excluded from the stage attempt:
 	// its completion takes the stage out of their ExcludedInStages.
 	excludedExecs []string
