@@ -309,10 +309,10 @@ type appStartEvent struct {
 func (b *Builder) onAppStart(e *appStartEvent) {
 	if d := b.executors["driver"]; d != nil && d.RemoveTime == 0 {
 		if e.DriverLogs != nil {
-			d.LogURLs = e.DriverLogs
+			d.strs, d.logs = b.strs, b.strs.pack(e.DriverLogs)
 		}
 		if e.DriverAttributes != nil {
-			d.Attributes = e.DriverAttributes
+			d.strs, d.attrs = b.strs, b.strs.pack(e.DriverAttributes)
 		}
 	}
 	a := b.app
@@ -434,7 +434,7 @@ func (b *Builder) onExecutorAdded(e *executorAddedEvent) {
 		b.execGen++
 	}
 	info := &e.Info
-	ex.Host = info.Host
+	ex.Host = b.intern(info.Host)
 	ex.hostAdded = true
 	ex.TotalCores = info.TotalCores
 	ex.ResourceProfileID = info.ResourceProfileID
@@ -442,8 +442,7 @@ func (b *Builder) onExecutorAdded(e *executorAddedEvent) {
 	if ex.HostPort == "" {
 		ex.HostPort = ex.Host
 	}
-	ex.LogURLs = info.LogURLs
-	ex.Attributes = info.Attributes
+	ex.strs, ex.logs, ex.attrs = b.strs, b.strs.pack(info.LogURLs), b.strs.pack(info.Attributes)
 	ex.Resources = nil
 	for name, r := range info.Resources {
 		if ex.Resources == nil {
@@ -471,7 +470,7 @@ func (b *Builder) onExecutorRemoved(e *eventlog.ExecutorRemoved) {
 	if b.checkTime(e.Timestamp, func() string { return "executor " + quoteID(e.ExecutorID) + " removed" }) == 0 {
 		ex.RemoveTime = max(ex.AddTime, 1) // removed, when unknown
 	}
-	ex.RemoveReason = string(e.Reason)
+	ex.RemoveReason = b.intern(string(e.Reason))
 	ex.IsActive = false
 	b.seen(e.Timestamp)
 }

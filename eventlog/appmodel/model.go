@@ -187,12 +187,13 @@ type Executor struct {
 	// (JVMHeapMemory, OnHeapExecutionMemory, ProcessTreeJVMRSSMemory, ...).
 	PeakMemoryMetrics map[string]int64 `json:"peakMemoryMetrics,omitempty"`
 
-	// LogURLs, Attributes and Resources come from the executor-added event
-	// (for the driver: the application start's driver logs and
-	// attributes). Resources maps a resource name (gpu) to its addresses.
-	LogURLs    map[string]string   `json:"-"`
-	Attributes map[string]string   `json:"-"`
-	Resources  map[string][]string `json:"-"`
+	// Resources come from the executor-added event: a resource name (gpu)
+	// to its addresses. (LogURLs and Attributes, from the same event, are
+	// methods: they are kept packed.)
+	Resources map[string][]string `json:"-"`
+	// strs holds the packed log links and attributes.
+	strs        *strtab
+	logs, attrs kvRef
 
 	peak *peakValues // PeakMemoryMetrics while building
 	// hostAdded is set when an executor-added event gave Host (the server

@@ -718,6 +718,8 @@ type strtab struct {
 	ids   map[string]uint32
 	strs  []string
 	hosts []uint32 // by executor string id: host string id + 1, 0 when unknown
+	// arena holds packed string maps (kvstore.go).
+	arena []byte
 }
 
 // setHost records the host of an executor id unless it has one.
