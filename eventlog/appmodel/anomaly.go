@@ -46,10 +46,11 @@ const (
 )
 
 // MinPlausibleTime is the earliest timestamp the model believes
-// (2010-01-01, epoch ms): Spark's first event logs date from 2014, so an
-// earlier time is a broken clock or a corrupted number. Timestamps more
-// than a day in the future of the clock that reads the log are not
-// believed either.
+// (2010-01-01, epoch ms) in a log whose first timestamp is later: Spark's
+// first event logs date from 2014, so an earlier time is a broken clock or
+// a corrupted number (seconds for milliseconds). Timestamps more than a
+// day in the future of the clock that reads the log are not believed
+// either.
 var MinPlausibleTime = time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 
 // MaxAppDuration is the longest application the model believes: start and
@@ -96,8 +97,14 @@ var anomalyText = map[string]string{
 }
 
 // plausible reports whether ts (epoch ms, not 0) can be a real event time.
+// The era of the log is set by its first timestamp: a log that starts
+// before MinPlausibleTime (a hand-written test log counting from 0) is
+// judged by its future timestamps only.
 func (b *Builder) plausible(ts int64) bool {
-	return ts >= MinPlausibleTime && ts <= b.latestPlausible
+	if !b.eraKnown && ts != 0 {
+		b.eraKnown, b.realEra = true, ts >= MinPlausibleTime
+	}
+	return (ts >= MinPlausibleTime || !b.realEra) && ts <= b.latestPlausible
 }
 
 // checkTime returns ts, or 0 (unknown) after noting an anomaly when ts is

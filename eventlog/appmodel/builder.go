@@ -66,6 +66,9 @@ type Builder struct {
 	// latest timestamp believed (a day after the log is read).
 	anoms           anomalies
 	latestPlausible int64
+	// eraKnown and realEra: whether the log's first timestamp was seen,
+	// and was after MinPlausibleTime (see plausible).
+	eraKnown, realEra bool
 	// earlyEnds holds the task ends seen before their task start (at most
 	// maxEarlyEnds), until the start comes.
 	earlyEnds map[int64]*earlyEnd

@@ -16,9 +16,6 @@ import (
 // executor metrics for an unknown stage, speculation counts and the
 // push-based shuffle metrics.
 func TestHistoryServerRulesUnverified(t *testing.T) {
-	// The hand-written times are small numbers (1970): believe them.
-	defer func(min int64) { appmodel.MinPlausibleTime = min }(appmodel.MinPlausibleTime)
-	appmodel.MinPlausibleTime = 0
 	events := []string{
 		`{"Event":"SparkListenerLogStart","Spark Version":"3.5.1"}`,
 		`{"Event":"SparkListenerApplicationStart","App Name":"rules","App ID":"local-1","Timestamp":1000,"User":"u"}`,
