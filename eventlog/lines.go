@@ -29,6 +29,9 @@ type lineReader struct {
 	// kept (up to max): the caller decodes it to find the key.
 	wanted func(k Kind, name []byte) bool
 	comp   compactor
+	// BOM is set when the part began with a UTF-8 byte-order mark, which
+	// was dropped.
+	BOM bool
 }
 
 // line is one line of the stream. Data is valid until the next call to next.
@@ -63,6 +66,7 @@ func newLineReaderSize(r io.Reader, size, max int, wanted func(Kind, []byte) boo
 func (lr *lineReader) reset(r io.Reader) {
 	lr.br.Reset(r)
 	lr.lineNo = 0
+	lr.BOM = false
 }
 
 // detach hands the buffer of the last line (one with Own set) over to the
@@ -84,6 +88,9 @@ func (lr *lineReader) next(l *line) error {
 		*l = line{}
 		lr.lineNo++
 		l.No = lr.lineNo
+		if lr.lineNo == 1 {
+			lr.skipBOM()
+		}
 		chunk, err := lr.br.ReadSlice('\n')
 		if err == nil || (err != bufio.ErrBufferFull) {
 			// Common case: the whole line fits in the buffer.
@@ -204,6 +211,18 @@ func growFor(b []byte, n, limit int) []byte {
 	nb := make([]byte, len(b), c)
 	copy(nb, b)
 	return nb
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// skipBOM drops a UTF-8 byte-order mark at the start of a part (editors
+// on Windows add one); otherwise line 1, the log-start event, would not
+// parse.
+func (lr *lineReader) skipBOM() {
+	if p, _ := lr.br.Peek(len(utf8BOM)); bytes.Equal(p, utf8BOM) {
+		lr.br.Discard(len(utf8BOM))
+		lr.BOM = true
+	}
 }
 
 func (lr *lineReader) classify(l *line, data []byte) {

@@ -2,6 +2,7 @@ package eventlog_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,6 +62,7 @@ func TestReadLines(t *testing.T) {
 		{"object without Event", lines(`{"a":1}`, appEnd), 1, 1, false, 0, false, true},
 		{"unknown field values", lines(logStart, `{"Event":"SparkListenerApplicationEnd","Timestamp":5000,"New Field":{"x":[1]}}`), 2, 0, false, 0, false, true},
 		{"invalid utf-8", lines(logStart, "{\"Event\":\"SparkListenerApplicationStart\",\"App Name\":\"a\xff\xfeb\",\"App ID\":\"local-1\",\"Timestamp\":1}", appEnd), 3, 0, false, 0, false, true},
+		{"utf-8 byte-order mark", "\xEF\xBB\xBF" + lines(logStart, appStart, appEnd), 3, 0, false, 0, false, true},
 		{"empty", "", 0, 0, false, 0, true, false},
 		{"only garbage", "xx\nyy\n", 0, 2, false, 0, true, false},
 	}
@@ -96,6 +98,40 @@ func TestReadLines(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBOM reads a log saved with a UTF-8 byte-order mark: line 1, the
+// log-start event, keeps the Spark version, and a warning says so.
+func TestBOM(t *testing.T) {
+	for _, name := range []string{"app", "app.gz"} {
+		content := "\xEF\xBB\xBF" + lines(logStart, appStart, appEnd)
+		if name == "app.gz" {
+			content = gzipped(t, content)
+		}
+		app, st, err := load(t, name, content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if app.SparkVersion != "3.5.1" || st.SkippedLines != 0 {
+			t.Errorf("%s: version %q, %d skipped lines (%v)", name, app.SparkVersion, st.SkippedLines, st.Problems)
+		}
+		if len(st.Warnings) != 1 || !strings.Contains(st.Warnings[0], "byte-order mark") {
+			t.Errorf("%s: warnings %q", name, st.Warnings)
+		}
+	}
+}
+
+func gzipped(t *testing.T, s string) string {
+	t.Helper()
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	if _, err := w.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 func lines(ls ...string) string { return strings.Join(ls, "\n") + "\n" }

@@ -224,6 +224,9 @@ func readPart(part *source.Part, h Handler, pl *pipeline, opts Options, lr *line
 	} else {
 		rerr, lineNo = readLines(part.Name, lr, h, opts, st, &ps)
 	}
+	if lr.BOM {
+		st.Warnings = append(st.Warnings, part.Name+": starts with a UTF-8 byte-order mark (ignored)")
+	}
 	if errors.Is(rerr, io.EOF) {
 		return ps, nil
 	}

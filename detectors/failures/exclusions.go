@@ -225,7 +225,7 @@ func exclusionAdvice(a *appmodel.Application, top *excluded, node bool) detector
 	if node {
 		adv.Explanation += " A whole node was excluded: every executor on it lost its tasks' slots."
 	}
-	if u := top.execs[0].LogURLs["stderr"]; u != "" {
+	if u := top.execs[0].LogURLs()["stderr"]; u != "" {
 		adv.Explanation += " The first excluded executor's stderr: " + u + "."
 	}
 	if !detectors.PropBool(a, "spark.excludeOnFailure.killExcludedExecutors", false) &&

@@ -364,7 +364,7 @@ func lossAdvice(a *appmodel.Application, k lossKind, top *loss) detectors.Advice
 	adv := detectors.Advice{Questions: []string{"Q19"}}
 	logs := ""
 	if top.ex != nil {
-		if u := top.ex.LogURLs["stderr"]; u != "" {
+		if u := top.ex.LogURLs()["stderr"]; u != "" {
 			logs = " Its stderr: " + u + "."
 		}
 	}

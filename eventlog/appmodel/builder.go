@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	json "github.com/goccy/go-json"
 
@@ -60,6 +61,17 @@ type Builder struct {
 	// sqlIDs marks the accumulator ids of SQL metrics (see isSQLMetric).
 	sqlIDs       bitset
 	sparseSQLIDs bool
+
+	// anoms collects the log's impossible values; latestPlausible is the
+	// latest timestamp believed (a day after the log is read).
+	anoms           anomalies
+	latestPlausible int64
+	// eraKnown and realEra: whether the log's first timestamp was seen,
+	// and was after MinPlausibleTime (see plausible).
+	eraKnown, realEra bool
+	// earlyEnds holds the task ends seen before their task start (at most
+	// maxEarlyEnds), until the start comes.
+	earlyEnds map[int64]*earlyEnd
 }
 
 // NewBuilder returns an empty Builder.
@@ -88,6 +100,8 @@ func NewBuilder() *Builder {
 		strings:   map[string]string{},
 		peakMaps:  map[[numPeakMetrics]int64]map[string]int64{},
 		profiles:  map[int]resourceProfile{},
+
+		latestPlausible: time.Now().Add(24 * time.Hour).UnixMilli(),
 	}
 }
 
@@ -146,7 +160,7 @@ func (b *Builder) Handle(k eventlog.Kind, data []byte) error {
 	case eventlog.KindApplicationEnd:
 		var e eventlog.ApplicationEnd
 		return decode(data, &e, func() {
-			b.app.End = e.Timestamp
+			b.app.End = b.checkTime(e.Timestamp, func() string { return "application end" })
 			b.app.ExitCode = e.ExitCode
 			b.app.Complete = true
 			b.seen(e.Timestamp)
@@ -281,7 +295,7 @@ func decode(data []byte, v any, apply func()) error {
 }
 
 func (b *Builder) seen(ts int64) {
-	if ts > b.app.LastEvent {
+	if ts > b.app.LastEvent && b.plausible(ts) {
 		b.app.LastEvent = ts
 	}
 }
@@ -298,10 +312,10 @@ type appStartEvent struct {
 func (b *Builder) onAppStart(e *appStartEvent) {
 	if d := b.executors["driver"]; d != nil && d.RemoveTime == 0 {
 		if e.DriverLogs != nil {
-			d.LogURLs = e.DriverLogs
+			d.strs, d.logs = b.strs, b.strs.pack(e.DriverLogs)
 		}
 		if e.DriverAttributes != nil {
-			d.Attributes = e.DriverAttributes
+			d.strs, d.attrs = b.strs, b.strs.pack(e.DriverAttributes)
 		}
 	}
 	a := b.app
@@ -311,7 +325,7 @@ func (b *Builder) onAppStart(e *appStartEvent) {
 	}
 	a.AttemptID = e.AttemptID
 	a.User = e.User
-	a.Start = e.Timestamp
+	a.Start = b.checkTime(e.Timestamp, func() string { return "application start" })
 	b.seen(e.Timestamp)
 }
 
@@ -418,12 +432,12 @@ func (b *Builder) onExecutorAdded(e *executorAddedEvent) {
 	if ex == nil || ex.RemoveTime > 0 {
 		// A removed executor that comes back starts afresh, as in the
 		// History Server.
-		ex = &Executor{ID: e.ExecutorID, AddTime: e.Timestamp}
+		ex = &Executor{ID: e.ExecutorID, AddTime: b.checkTime(e.Timestamp, func() string { return "executor " + quoteID(e.ExecutorID) + " added" })}
 		b.executors[e.ExecutorID] = ex
 		b.execGen++
 	}
 	info := &e.Info
-	ex.Host = info.Host
+	ex.Host = b.intern(info.Host)
 	ex.hostAdded = true
 	ex.TotalCores = info.TotalCores
 	ex.ResourceProfileID = info.ResourceProfileID
@@ -431,8 +445,7 @@ func (b *Builder) onExecutorAdded(e *executorAddedEvent) {
 	if ex.HostPort == "" {
 		ex.HostPort = ex.Host
 	}
-	ex.LogURLs = info.LogURLs
-	ex.Attributes = info.Attributes
+	ex.strs, ex.logs, ex.attrs = b.strs, b.strs.pack(info.LogURLs), b.strs.pack(info.Attributes)
 	ex.Resources = nil
 	for name, r := range info.Resources {
 		if ex.Resources == nil {
@@ -457,7 +470,10 @@ func (b *Builder) onExecutorRemoved(e *eventlog.ExecutorRemoved) {
 		return
 	}
 	ex.RemoveTime = e.Timestamp
-	ex.RemoveReason = string(e.Reason)
+	if b.checkTime(e.Timestamp, func() string { return "executor " + quoteID(e.ExecutorID) + " removed" }) == 0 {
+		ex.RemoveTime = max(ex.AddTime, 1) // removed, when unknown
+	}
+	ex.RemoveReason = b.intern(string(e.Reason))
 	ex.IsActive = false
 	b.seen(e.Timestamp)
 }
@@ -833,12 +849,16 @@ func (b *Builder) applyStageInfo(st *Stage, si *eventlog.StageInfo) {
 		}
 	}
 	if si.SubmissionTime != nil && *si.SubmissionTime > 0 {
-		st.SubmissionTime = *si.SubmissionTime
-		b.seen(st.SubmissionTime)
+		if ts := b.checkTime(*si.SubmissionTime, st.describe("submitted")); ts > 0 {
+			st.SubmissionTime = ts
+			b.seen(st.SubmissionTime)
+		}
 	}
 	if si.CompletionTime != nil && *si.CompletionTime > 0 {
-		st.CompletionTime = *si.CompletionTime
-		b.seen(st.CompletionTime)
+		if ts := b.checkTime(*si.CompletionTime, st.describe("completed")); ts > 0 {
+			st.CompletionTime = ts
+			b.seen(st.CompletionTime)
+		}
 	}
 	if len(si.RDDInfo) > 0 {
 		st.RDDIDs = st.RDDIDs[:0]
@@ -884,9 +904,9 @@ func (b *Builder) onJobStart(e *eventlog.JobStart) {
 		completedIdx: map[int]*bitset{}, completedStages: map[int]struct{}{}, skippedStages: map[int]struct{}{}}
 	b.jobs[e.JobID] = j
 	if e.SubmissionTime > 0 {
-		j.SubmissionTime = e.SubmissionTime
+		j.SubmissionTime = b.checkTime(e.SubmissionTime, func() string { return fmt.Sprintf("job %d submitted", e.JobID) })
 	}
-	b.seen(e.SubmissionTime)
+	b.seen(j.SubmissionTime)
 	j.Status = JobRunning
 	j.StageIDs = append([]int{}, e.StageIDs...)
 	if len(j.StageIDs) == 0 {
@@ -984,9 +1004,14 @@ func (b *Builder) onJobEnd(e *eventlog.JobEnd) {
 		return // the History Server ignores the end of a job it never saw start
 	}
 	if e.CompletionTime > 0 {
-		j.CompletionTime = e.CompletionTime
+		j.CompletionTime = b.checkTime(e.CompletionTime, func() string { return fmt.Sprintf("job %d completed", e.JobID) })
 	}
-	b.seen(e.CompletionTime)
+	b.seen(j.CompletionTime)
+	if j.CompletionTime > 0 && j.SubmissionTime > 0 && j.CompletionTime < j.SubmissionTime {
+		b.anoms.note(AnomalyJobEndBeforeStart, func() string {
+			return fmt.Sprintf("job %d submitted at %d, completed at %d", j.ID, j.SubmissionTime, j.CompletionTime)
+		})
+	}
 	switch e.JobResult.Result {
 	case "JobSucceeded":
 		j.Status = JobSucceeded
@@ -1064,6 +1089,11 @@ func (b *Builder) onStageCompleted(e *eventlog.StageCompleted) {
 		return // the History Server ignores a stage it no longer tracks
 	}
 	b.applyStageInfo(st, si)
+	if st.CompletionTime > 0 && st.SubmissionTime > 0 && st.CompletionTime < st.SubmissionTime {
+		b.anoms.note(AnomalyStageEndBeforeStart, func() string {
+			return fmt.Sprintf("stage %d.%d submitted at %d, completed at %d", st.ID, st.Attempt, st.SubmissionTime, st.CompletionTime)
+		})
+	}
 	switch {
 	case si.FailureReason != nil:
 		st.Status = StageFailed
@@ -1154,6 +1184,11 @@ func (b *Builder) recordRunning() {
 
 func (b *Builder) onTaskStart(r *taskRec) {
 	ti := &r.info
+	ti.launch = b.checkTime(ti.launch, func() string { return fmt.Sprintf("task %d launched", ti.taskID) })
+	if e := b.earlyEnds[ti.taskID]; e != nil {
+		b.lateStart(r, e)
+		return
+	}
 	b.seen(ti.launch)
 	ref := b.ref(ti.exec, ti.host)
 	lt := liveTask{stage: [2]int{r.stageID, r.attemptID}, index: ti.index, attempt: ti.attempt, partition: ti.partition,
@@ -1179,6 +1214,69 @@ func (b *Builder) onTaskStart(r *taskRec) {
 		}
 	}
 	if ex := ref.ex; ex != nil && ex.RemoveTime == 0 {
+		ex.TotalTasks++
+		ex.ActiveTasks++
+	}
+}
+
+// timeMetrics are the task metrics that are times: a negative one is a
+// broken clock and counts as 0.
+var timeMetrics = [...]Metric{SchedulerDelay, GettingResultTime, DeserializeTime, DeserializeCPUTimeNs, RunTime,
+	CPUTimeNs, GCTime, ResultSerializationTime, ShuffleFetchWaitTime, ShuffleRemoteReqsDuration, ShuffleWriteTimeNs,
+	ShuffleMergedRemoteReqsDuration}
+
+// maxEarlyEnds bounds the task ends without a start the builder remembers
+// (a log trimmed of its task starts has nothing but such ends).
+const maxEarlyEnds = 4096
+
+// earlyEnd is a task end that came before its task start: what the start,
+// when it comes, must add that the end could not.
+type earlyEnd struct {
+	st          *Stage
+	m           Metrics
+	ref         *execRef
+	exec        string
+	ex          *Executor // the live executor whose active count the end lowered
+	tracked     bool      // the stage counted the end
+	decActive   bool      // and lowered its active tasks
+	speculative bool
+	launch      int64
+}
+
+// lateStart handles the start of a task whose end came first: the task
+// counts once, as a task that started and ended, with its metrics.
+func (b *Builder) lateStart(r *taskRec, e *earlyEnd) {
+	ti := &r.info
+	delete(b.earlyEnds, ti.taskID)
+	b.anoms.note(AnomalyTaskEndBeforeStart, func() string {
+		return fmt.Sprintf("task %d of stage %d.%d", ti.taskID, r.stageID, r.attemptID)
+	})
+	st := e.st
+	st.startsSeen++
+	if st.lateStarts == nil {
+		st.lateStarts = map[int64]struct{}{}
+	}
+	st.lateStarts[ti.taskID] = struct{}{}
+	if e.tracked && !st.closed {
+		if e.decActive {
+			st.NumActiveTasks++
+			for _, j := range st.jobs {
+				j.NumActiveTasks++
+			}
+		}
+		if e.speculative && st.Speculation != nil {
+			st.Speculation.NumTasks++
+			st.Speculation.NumActiveTasks++
+		}
+		if l := e.launch; l > 0 && (st.FirstTaskLaunchedTime == 0 || l < st.FirstTaskLaunchedTime) {
+			st.FirstTaskLaunchedTime = l
+		}
+		for i := range st.Totals {
+			st.Totals[i] += e.m[i]
+		}
+		st.execSummaryRef(e.ref, []byte(e.exec)).add(&e.m)
+	}
+	if ex := e.ex; ex != nil && ex.RemoveTime == 0 {
 		ex.TotalTasks++
 		ex.ActiveTasks++
 	}
@@ -1308,6 +1406,8 @@ func classOf(r *eventlog.TaskEndReason) endClass {
 
 func (b *Builder) onTaskEnd(r *taskRec) {
 	ti := &r.info
+	ti.launch = b.checkTime(ti.launch, func() string { return fmt.Sprintf("task %d launched", ti.taskID) })
+	ti.finish = b.checkTime(ti.finish, func() string { return fmt.Sprintf("task %d finished", ti.taskID) })
 	b.seen(ti.finish)
 	_, hadStart := b.liveTasks[ti.taskID]
 	delete(b.liveTasks, ti.taskID)
@@ -1350,9 +1450,23 @@ func (b *Builder) onTaskEnd(r *taskRec) {
 	t.M = r.m
 	if ti.finish > 0 && ti.launch > 0 {
 		t.M[Duration] = ti.finish - ti.launch
+		if t.M[Duration] < 0 {
+			b.anoms.note(AnomalyTaskFinishBeforeLaunch, func() string {
+				return fmt.Sprintf("task %d of stage %d.%d launched at %d, finished at %d", ti.taskID, r.stageID, r.attemptID, ti.launch, ti.finish)
+			})
+			t.M[Duration] = 0 // unknown
+		}
 	}
 	if ti.gettingResult > 0 && ti.finish > 0 {
 		t.M[GettingResultTime] = ti.finish - ti.gettingResult
+	}
+	for _, m := range timeMetrics {
+		if t.M[m] < 0 {
+			b.anoms.note(AnomalyNegativeTaskMetric, func() string {
+				return fmt.Sprintf("task %d of stage %d.%d: %s %d", ti.taskID, r.stageID, r.attemptID, m, t.M[m])
+			})
+			t.M[m] = 0
+		}
 	}
 	if d := t.M[Duration] - t.M[RunTime] - t.M[DeserializeTime] - t.M[ResultSerializationTime] - t.M[GettingResultTime]; d > 0 {
 		t.M[SchedulerDelay] = d
@@ -1371,6 +1485,18 @@ func (b *Builder) onTaskEnd(r *taskRec) {
 		for i := range st.allTotals {
 			st.allTotals[i] += t.M[i]
 		}
+	}
+
+	if !hadStart && !resubmitted && len(b.earlyEnds) < maxEarlyEnds {
+		if b.earlyEnds == nil {
+			b.earlyEnds = map[int64]*earlyEnd{}
+		}
+		e := &earlyEnd{st: st, m: t.M, ref: ref, exec: string(ti.exec), tracked: !st.closed,
+			decActive: !st.closed && st.startsSeen > 0, speculative: ti.speculative, launch: ti.launch}
+		if ex := ref.ex; ex != nil && ex.RemoveTime == 0 {
+			e.ex = ex
+		}
+		b.earlyEnds[ti.taskID] = e
 	}
 
 	// Stage counts and totals, while the stage is tracked.
@@ -1626,8 +1752,8 @@ func (b *Builder) onSQLStart(e *eventlog.SQLExecutionStart) {
 	x := b.sqlExec(e.ExecutionID)
 	x.Description = b.intern(string(e.Description))
 	x.Details = b.intern(string(e.Details))
-	x.StartTime = e.Time
-	b.seen(e.Time)
+	x.StartTime = b.checkTime(e.Time, func() string { return fmt.Sprintf("SQL execution %d started", e.ExecutionID) })
+	b.seen(x.StartTime)
 	if e.RootExecutionID != nil {
 		x.RootID = *e.RootExecutionID
 	}
@@ -1646,8 +1772,8 @@ func (b *Builder) onSQLAdaptive(e *eventlog.SQLAdaptiveExecutionUpdate) {
 
 func (b *Builder) onSQLEnd(e *eventlog.SQLExecutionEnd) {
 	x := b.sqlExec(e.ExecutionID)
-	x.EndTime = e.Time
-	b.seen(e.Time)
+	x.EndTime = b.checkTime(e.Time, func() string { return fmt.Sprintf("SQL execution %d ended", e.ExecutionID) })
+	b.seen(x.EndTime)
 	x.Status = "COMPLETED"
 	if e.ErrorMessage != nil && *e.ErrorMessage != "" {
 		x.ErrorMessage = string(*e.ErrorMessage)
@@ -1708,13 +1834,14 @@ func (b *Builder) onProgress(p *eventlog.StreamingProgress) {
 		bt.StateMemory += so.MemoryUsedBytes
 		bt.DroppedByWatermark += so.NumRowsDroppedByWM
 	}
-	q.Batches = append(q.Batches, bt)
+	q.addBatch(bt)
 }
 
 // Finish freezes the model. The Builder must not be used afterwards.
 func (b *Builder) Finish() *Application {
 	a := b.app
 	b.recordRunning()
+	b.checkApp()
 	for _, ex := range b.executors {
 		if ex.ActiveTasks < 0 {
 			ex.ActiveTasks = 0
@@ -1726,8 +1853,8 @@ func (b *Builder) Finish() *Application {
 	// The History Server shows the driver's "task time" as the application's
 	// duration, and its GC time from its own peak metrics.
 	if d := b.executors["driver"]; d != nil {
-		if a.Complete && a.Start > 0 {
-			d.TotalDuration = a.End - a.Start
+		if a.Complete && a.Start > 0 && a.End > 0 {
+			d.TotalDuration = a.Duration()
 		}
 		if gc, ok := d.PeakMemoryMetrics["TotalGCTime"]; ok {
 			d.TotalGCTime = gc
@@ -1797,7 +1924,9 @@ func (b *Builder) Finish() *Application {
 	}
 	sort.Slice(a.SQL, func(i, j int) bool { return a.SQL[i].ID < a.SQL[j].ID })
 	for _, key := range b.streamIDs {
-		a.Streaming = append(a.Streaming, b.streams[key])
+		q := b.streams[key]
+		q.finish()
+		a.Streaming = append(a.Streaming, q)
 	}
 	if a.Executors == nil {
 		a.Executors = []*Executor{}
@@ -1820,8 +1949,32 @@ func (b *Builder) Finish() *Application {
 	if a.Unpersisted == nil {
 		a.Unpersisted = []int{}
 	}
+	for _, x := range b.anoms.list {
+		a.Anomalies = append(a.Anomalies, *x)
+	}
 	b.app = nil
 	return a
+}
+
+// checkApp notes an application that ends before it starts or runs for
+// longer than MaxAppDuration: its duration is then unknown.
+func (b *Builder) checkApp() {
+	a := b.app
+	if a.Start == 0 || a.End == 0 {
+		return
+	}
+	switch {
+	case a.End < a.Start:
+		b.anoms.note(AnomalyAppEndBeforeStart, func() string {
+			return fmt.Sprintf("started at %d, ended at %d", a.Start, a.End)
+		})
+		a.TimesSuspect = true
+	case a.End-a.Start > MaxAppDuration:
+		b.anoms.note(AnomalyAppTooLong, func() string {
+			return fmt.Sprintf("started at %d, ended at %d (%d days)", a.Start, a.End, (a.End-a.Start)/(24*3600*1000))
+		})
+		a.TimesSuspect = true
+	}
 }
 
 func executorLess(a, b string) bool {

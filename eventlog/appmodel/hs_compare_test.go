@@ -1118,7 +1118,7 @@ func compareTask(c *checker, where string, obj map[string]any, t *appmodel.Task,
 		"executorLogs": req(func(w any) {
 			var logs map[string]string
 			if ex := app.Executor(t.Executor); ex != nil {
-				logs = ex.LogURLs
+				logs = ex.LogURLs()
 			}
 			c.strMap(where, "executorLogs", w, logs)
 		}),
@@ -1336,8 +1336,8 @@ func compareExecutor(c *checker, obj map[string]any, e *appmodel.Executor, app *
 		"addTime":           req(func(w any) { c.date(where, "addTime", w, e.AddTime) }),
 		"removeTime":        opt(func(w any) { c.optDate(where, "removeTime", w, e.RemoveTime) }),
 		"removeReason":      opt(func(w any) { c.optStr(where, "removeReason", w, e.RemoveReason) }),
-		"executorLogs":      req(func(w any) { c.strMap(where, "executorLogs", w, e.LogURLs) }),
-		"attributes":        req(func(w any) { c.strMap(where, "attributes", w, e.Attributes) }),
+		"executorLogs":      req(func(w any) { c.strMap(where, "executorLogs", w, e.LogURLs()) }),
+		"attributes":        req(func(w any) { c.strMap(where, "attributes", w, e.Attributes()) }),
 		"resources": req(func(w any) {
 			m, _ := w.(map[string]any)
 			c.fields++

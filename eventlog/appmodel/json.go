@@ -67,6 +67,9 @@ type AppJSON struct {
 	SystemProps  map[string]string `json:"systemProperties"`
 	JVM          map[string]string `json:"runtime"`
 	Totals       AppTotals         `json:"totals"`
+	// Anomalies and TimesSuspect: see Application.
+	Anomalies    []Anomaly `json:"anomalies,omitempty"`
+	TimesSuspect bool      `json:"timesSuspect,omitempty"`
 }
 
 // AppTotals are sums over all stage attempts.
@@ -265,7 +268,7 @@ func NewDocument(a *Application, st *eventlog.Stats, tool Tool) *Document {
 		ID: a.ID, AttemptID: a.AttemptID, Name: a.Name, SparkUser: a.User, SparkVersion: a.SparkVersion,
 		StartTime: FormatTime(a.Start), EndTime: FormatTime(a.End), Duration: a.Duration(), Completed: a.Complete,
 		SparkProps: a.SparkProps, HadoopProps: a.HadoopProps, SystemProps: a.SystemProps, JVM: a.JVM,
-		Totals: a.Totals(),
+		Totals: a.Totals(), Anomalies: a.Anomalies, TimesSuspect: a.TimesSuspect,
 	}
 	for _, j := range a.Jobs {
 		d.Jobs = append(d.Jobs, JobJSON{Job: j, SubmissionTimeS: FormatTime(j.SubmissionTime),

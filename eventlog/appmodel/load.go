@@ -35,6 +35,11 @@ func Load(log *source.Log, opts eventlog.Options) (*Application, *eventlog.Stats
 			app.AttemptID = log.Attempt
 		}
 	}
+	if st != nil {
+		for i := range app.Anomalies {
+			st.Warnings = append(st.Warnings, app.Anomalies[i].Warning())
+		}
+	}
 	if err != nil {
 		return app, st, err
 	}

@@ -55,6 +55,16 @@ type Application struct {
 	// Unpersisted lists the RDD ids the application unpersisted.
 	Unpersisted []int `json:"unpersistedRddIds"`
 
+	// Anomalies are the impossible values the log holds (task ends before
+	// their start, negative times, timestamps out of range, ...), each kind
+	// with its count and first example; nil for a sound log. The values
+	// themselves count as unknown.
+	Anomalies []Anomaly `json:"anomalies,omitempty"`
+	// TimesSuspect is set when the application's own start and end cannot
+	// both be true (the end before the start, or further apart than
+	// MaxAppDuration): Duration is then 0 (unknown).
+	TimesSuspect bool `json:"timesSuspect,omitempty"`
+
 	strs *strtab
 }
 
@@ -78,13 +88,14 @@ type ExecutorResource struct {
 }
 
 // Duration is the wall-clock time of the application in ms: end minus start,
-// or last event minus start when the log is incomplete.
+// or last event minus start when the log is incomplete; 0 (unknown) when
+// the times are impossible (TimesSuspect).
 func (a *Application) Duration() int64 {
 	end := a.End
 	if end == 0 {
 		end = a.LastEvent
 	}
-	if end < a.Start || a.Start == 0 {
+	if end < a.Start || a.Start == 0 || a.TimesSuspect || end-a.Start > MaxAppDuration {
 		return 0
 	}
 	return end - a.Start
@@ -176,12 +187,13 @@ type Executor struct {
 	// (JVMHeapMemory, OnHeapExecutionMemory, ProcessTreeJVMRSSMemory, ...).
 	PeakMemoryMetrics map[string]int64 `json:"peakMemoryMetrics,omitempty"`
 
-	// LogURLs, Attributes and Resources come from the executor-added event
-	// (for the driver: the application start's driver logs and
-	// attributes). Resources maps a resource name (gpu) to its addresses.
-	LogURLs    map[string]string   `json:"-"`
-	Attributes map[string]string   `json:"-"`
-	Resources  map[string][]string `json:"-"`
+	// Resources come from the executor-added event: a resource name (gpu)
+	// to its addresses. (LogURLs and Attributes, from the same event, are
+	// methods: they are kept packed.)
+	Resources map[string][]string `json:"-"`
+	// strs holds the packed log links and attributes.
+	strs        *strtab
+	logs, attrs kvRef
 
 	peak *peakValues // PeakMemoryMetrics while building
 	// hostAdded is set when an executor-added event gave Host (the server
@@ -369,6 +381,9 @@ type Stage struct {
 	jobs       []*Job                  // running jobs listing the stage when it was submitted
 	jobBits    []*bitset               // jobs[i].completedIdx of this stage
 	esByRef    []*ExecutorStageSummary // ExecutorSummaries by execRef.dense
+	// lateStarts are the tasks whose start came after their end
+	// (AnomalyTaskEndBeforeStart): they count as tasks that started.
+	lateStarts map[int64]struct{}
 	// excludedExecs are the executors excluded from the stage attempt:
 	// its completion takes the stage out of their ExcludedInStages.
 	excludedExecs []string
@@ -563,13 +578,35 @@ func (m *SQLMetric) addStage(id int) {
 
 // StreamingQuery is one Structured Streaming query run.
 type StreamingQuery struct {
-	ID        string           `json:"id"`
-	RunID     string           `json:"runId"`
-	Name      string           `json:"name,omitempty"`
-	Start     string           `json:"start,omitempty"`
-	Exception string           `json:"exception,omitempty"`
-	Ended     bool             `json:"terminated"`
-	Batches   []StreamingBatch `json:"batches"`
+	ID        string `json:"id"`
+	RunID     string `json:"runId"`
+	Name      string `json:"name,omitempty"`
+	Start     string `json:"start,omitempty"`
+	Exception string `json:"exception,omitempty"`
+	Ended     bool   `json:"terminated"`
+	// Batches are the run's progress reports in log order: all of them
+	// up to MaxStreamingBatches; beyond, the first and the last
+	// MaxStreamingBatches/2 (Summary then covers every batch).
+	Batches []StreamingBatch `json:"batches"`
+	// Summary aggregates every progress report of the run; it is set only
+	// when Batches does not hold them all (a run of more than
+	// MaxStreamingBatches batches: a streaming application that ran for
+	// weeks).
+	Summary *StreamingSummary `json:"summary,omitempty"`
+
+	agg      *streamAgg
+	tail     []StreamingBatch // ring of the last batches while building
+	tailNext int
+	dropped  int
+}
+
+// NumBatches is the number of progress reports of the run, kept in
+// Batches or not.
+func (q *StreamingQuery) NumBatches() int {
+	if q.Summary != nil {
+		return q.Summary.Batches
+	}
+	return len(q.Batches) + len(q.tail) + q.dropped
 }
 
 // StreamingBatch is the progress report of one micro-batch.

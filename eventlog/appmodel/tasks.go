@@ -557,6 +557,12 @@ func (s *Stage) HSQuantilesFunc(value func(*Task) int64, qs []float64) (vals []f
 	return s.hsQuantiles(hsSuccess, value, qs)
 }
 
+// startedLate reports whether the task's start came after its end.
+func (s *Stage) startedLate(id int64) bool {
+	_, ok := s.lateStarts[id]
+	return ok
+}
+
 type hsPopulation uint8
 
 const (
@@ -576,7 +582,7 @@ func (s *Stage) hsQuantiles(pop hsPopulation, value func(*Task) int64, qs []floa
 	s.Tasks(func(t *Task) bool {
 		// The History Server knows a task only from its start event; a
 		// second end (Resubmitted) does not change the record.
-		if (!t.HadStart && !all) || t.Status == TaskResubmitted {
+		if (!t.HadStart && !all && !s.startedLate(t.TaskID)) || t.Status == TaskResubmitted {
 			return true
 		}
 		success := t.Status == TaskSuccess && t.HasMetrics
@@ -712,6 +718,8 @@ type strtab struct {
 	ids   map[string]uint32
 	strs  []string
 	hosts []uint32 // by executor string id: host string id + 1, 0 when unknown
+	// arena holds packed string maps (kvstore.go).
+	arena []byte
 }
 
 // setHost records the host of an executor id unless it has one.

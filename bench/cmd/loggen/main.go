@@ -4,6 +4,7 @@
 //	go run ./bench/cmd/loggen -size 5GB -o /tmp/big.zstd
 //	go run ./bench/cmd/loggen -tasks 1000000 -o /tmp/1m.zstd
 //	go run ./bench/cmd/loggen -in testdata/public/rp_sql_eventlog.zstd -tasks 2000000 -copies 10000 -o /tmp/wide.zstd
+//	go run ./bench/cmd/loggen -month -batches 1000000 -executors 100000 -o /tmp/month.zstd
 package main
 
 import (
@@ -22,6 +23,9 @@ import (
 	"github.com/sparkdiag/sparkdiag/bench/loggen"
 )
 
+// mo is set by -month.
+var mo *loggen.MonthOptions
+
 func main() {
 	in := flag.String("in", "testdata/public/nds_q86_test.zstd", "real event log to scale (any layout and codec sparkdiag reads)")
 	out := flag.String("o", "", "output file (- for standard output)")
@@ -30,7 +34,13 @@ func main() {
 	rounds := flag.Int("rounds", 0, "write the template's body exactly this many times (overrides -tasks and -size)")
 	copies := flag.Int("copies", 1, "write each task this many times within its stage (bigger stages)")
 	comp := flag.String("codec", "zstd", "zstd (level 1, as Spark writes it) or none")
+	month := flag.Bool("month", false, "write a synthetic month-long streaming application instead of scaling -in (see -batches, -executors)")
+	batches := flag.Int("batches", 1_000_000, "with -month: streaming micro-batches")
+	executors := flag.Int("executors", 100_000, "with -month: executors added and removed")
 	flag.Parse()
+	if *month {
+		mo = &loggen.MonthOptions{Batches: *batches, Executors: *executors}
+	}
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "loggen: -o is required")
 		flag.Usage()
@@ -44,9 +54,12 @@ func main() {
 
 func run(in, out string, tasks int64, size string, rounds, copies int, comp string) error {
 	start := time.Now()
-	t, err := loggen.LoadTemplate(in)
-	if err != nil {
-		return err
+	var t *loggen.Template
+	var err error
+	if mo == nil {
+		if t, err = loggen.LoadTemplate(in); err != nil {
+			return err
+		}
 	}
 	var bytes int64
 	if size != "" {
@@ -54,7 +67,7 @@ func run(in, out string, tasks int64, size string, rounds, copies int, comp stri
 			return err
 		}
 	}
-	if rounds <= 0 {
+	if rounds <= 0 && t != nil {
 		rounds = t.RoundsFor(tasks, bytes, copies)
 	}
 	var w io.Writer = os.Stdout
@@ -82,8 +95,15 @@ func run(in, out string, tasks int64, size string, rounds, copies int, comp stri
 		return fmt.Errorf("unknown codec %q (zstd or none)", comp)
 	}
 	cw := &countWriter{w: dst}
-	st, err := t.Generate(cw, loggen.Options{Rounds: rounds, TaskCopies: copies})
-	if err != nil {
+	var st loggen.Stats
+	if mo != nil {
+		ms, err := loggen.Month(cw, *mo)
+		if err != nil {
+			return err
+		}
+		st.Bytes, st.Lines = ms.Bytes, ms.Lines
+		fmt.Fprintf(os.Stderr, "loggen: month-long application: %d batches, %d executors added, %d removed\n", ms.Batches, ms.Executors, ms.RemovedExecutors)
+	} else if st, err = t.Generate(cw, loggen.Options{Rounds: rounds, TaskCopies: copies}); err != nil {
 		return err
 	}
 	if enc != nil {

@@ -258,7 +258,7 @@ func writeSummary(w io.Writer, s *Streams, l loaded, top int, markdown bool) err
 	if len(a.Streaming) > 0 {
 		nb := 0
 		for _, q := range a.Streaming {
-			nb += len(q.Batches)
+			nb += q.NumBatches()
 		}
 		kv("Streaming", fmt.Sprintf("%d query runs, %d batches", len(a.Streaming), nb))
 	}
