@@ -6,6 +6,11 @@ import evidence
 import labelspec
 
 
+# the question-bank ids of problems a cluster run may show ("observed")
+OBSERVED_Q = {"fetch-failure": ["Q19"], "stage-failure": ["Q20"], "driver-bottleneck": ["Q1"],
+              "row-format-scan": ["Q23"], "driver-stall": ["Q1"]}
+
+
 def _pick(findings, want):
     """Choose the finding a spec means: optional stage-name/operator filters,
     else the strongest one."""
@@ -54,7 +59,23 @@ def make_entry(root, scenario, version, rel, app_id, layout):
         "expect": [],
         "absent": [],
     }
-    for want in spec.get("expect", []):
+    if spec.get("cluster"):
+        entry["mode"] = "cluster"
+    # observed problems: found with the strict thresholds -> expected
+    observed_found, undecided = [], []
+    for problem in spec.get("observed", []):
+        if evidence.finder(problem)(log):
+            observed_found.append(problem)
+        elif evidence.hinter(problem)(log):
+            undecided.append(problem)
+    side = []
+    for problem in spec.get("side", []):
+        h = evidence.hinter(problem)(log)
+        if h:
+            side.append({"problem": problem, "evidence": h})
+    wants = list(spec.get("expect", [])) + [{"problem": p, "q": OBSERVED_Q.get(p, [])}
+                                            for p in observed_found]
+    for want in wants:
         problem = want["problem"]
         findings = evidence.finder(problem)(log, **want.get("args", {}))
         f = _pick(findings, want)
@@ -79,7 +100,14 @@ def make_entry(root, scenario, version, rel, app_id, layout):
     elif absent == "ALL_BUT_EXPECTED":
         exp = {w["problem"] for w in spec.get("expect", [])} | set(spec.get("maybe", []))
         absent = [p for p in evidence.ALL_PROBLEMS if p not in exp]
-    entry["absent"] = list(absent)
+    if spec.get("observed") or spec.get("side"):
+        # measured ones: absent only when even the loose thresholds find nothing
+        seen = {w["problem"] for w in wants} | set(undecided) | {x["problem"] for x in side}
+        absent = [p for p in absent if p not in seen]
+        absent += [p for p in spec.get("observed", []) + spec.get("side", []) if p not in seen]
+    entry["absent"] = list(dict.fromkeys(absent))
+    if side:
+        entry["side"] = side
     if spec.get("notes"):
         entry["notes"] = spec["notes"]
     return entry
