@@ -187,7 +187,9 @@ def find_skew(log):
                 extra = f"; shuffle read max {fmt_bytes(rd[4])} vs median {fmt_bytes(rd[2])}"
             f["evidence"] = (f"stage {s['stageId']} ({s['numTasks']} tasks): max task "
                              f"{mx / 1000:.1f}s vs median {med / 1000:.2f}s{extra}")
-            f["_score"] = mx / max(med, 1)
+            # prefer the stage whose slow task also reads more (data skew) to
+            # one where a task is slow for another reason (warm-up, busy host)
+            f["_score"] = mx / max(med, 1) * (1 if _bytes_ratio(s) >= 2 else 0.01)
             out.append(f)
     return out
 
@@ -517,8 +519,13 @@ def hint_stage_failure(log):
 
 
 def _lost_executors(log):
+    """Executors removed for a reason other than the driver asking for it
+    (dynamic allocation's "Executor killed by driver.", decommissioning)."""
     for x in log.executors:
         reason = x.get("removeReason") or ""
+        if reason == "Executor killed by driver." or reason.startswith("Executor decommission") \
+                or "Finished decommissioning" in reason:
+            continue
         if x["id"] != "driver" and not x["isActive"] and reason:
             yield x, reason
 
@@ -1354,14 +1361,22 @@ def hint_schema_inference(log):
 
 
 def _waits(log):
-    """(job, ms from submission to its first task launch) for each job."""
+    """(job, ms from submission to its first task launch) for each job
+    submitted while no executor was alive (dynamic allocation from zero, or
+    all executors removed): the job waits for executors, not for free cores."""
     first = {}
     for t in _task_ends(log):
         first[t["stage"]] = min(first.get(t["stage"], t["launch"]), t["launch"])
+    changes = sorted((ev["Timestamp"], 1 if ev["Event"] == "SparkListenerExecutorAdded" else -1)
+                     for ev in log.events
+                     if ev["Event"] in ("SparkListenerExecutorAdded", "SparkListenerExecutorRemoved"))
     for j in log.jobs:
         launches = [first[s] for s in j["stageIds"] if s in first]
-        if j.get("submissionTime") and launches:
-            yield j, min(launches) - _ts(j["submissionTime"])
+        if not j.get("submissionTime") or not launches:
+            continue
+        sub = _ts(j["submissionTime"])
+        if sum(d for ts, d in changes if ts <= sub) <= 0:
+            yield j, min(launches) - sub
 
 
 def find_waiting_for_executors(log):
@@ -1369,8 +1384,8 @@ def find_waiting_for_executors(log):
     for j, w in _waits(log):
         if w >= 5000:
             out.append({"stages": [], "jobs": [j["jobId"]], "_score": w,
-                        "evidence": f"job {j['jobId']} waited {w / 1000:.1f} s from its submission "
-                                    f"to its first task (no executor to run it)"})
+                        "evidence": f"job {j['jobId']} was submitted with no executor alive and "
+                                    f"waited {w / 1000:.1f} s for its first task"})
     return out
 
 

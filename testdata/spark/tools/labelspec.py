@@ -353,7 +353,8 @@ cspec("cluster_skew_join",
       absent=but(CLUSTER_QUIET + FAILURES + FILES + CONFIG, "config-skew-join-off",
                  add=["slow-host", "straggler", "driver-stall", "driver-bottleneck",
                       "spark-listing", "schema-inference"]),
-      side=["executor-warmup", "waiting-for-executors", "broadcast-missed"])
+      observed=["broadcast-missed"],
+      side=["executor-warmup", "waiting-for-executors"])
 
 cspec("cluster_skew_join_aqe",
       """Cluster: the same skewed join with AQE skew-join handling on (threshold
@@ -362,7 +363,8 @@ cspec("cluster_skew_join_aqe",
       absent=but(CLUSTER_QUIET + FAILURES + FILES + CONFIG,
                  add=["skew", "slow-host", "straggler", "driver-stall", "driver-bottleneck",
                       "spark-listing", "schema-inference"]),
-      side=["executor-warmup", "waiting-for-executors", "broadcast-missed"])
+      observed=["broadcast-missed"],
+      side=["executor-warmup", "waiting-for-executors"])
 
 cspec("cluster_slow_host",
       """Cluster: balanced data, but every task on the executor of worker
@@ -434,10 +436,10 @@ cspec("cluster_schema_inference",
       side=["executor-warmup", "waiting-for-executors", "straggler"])
 
 cspec("cluster_long_job",
-      """Cluster: ten rounds of daily reporting over 3M events (balanced
+      """Cluster: six rounds of daily reporting over 3M events (balanced
       aggregations, broadcast join, top-20 sort), several minutes in all, with
       two real problems inside: a skewed running total per country (80% 'US')
-      in round 4 and a partitionBy(day) write from 12 tasks in round 7 (many
+      in round 2 and a partitionBy(day) write from 12 tasks in round 4 (many
       small files).  The small costs of any cluster run must stay quiet or info.""",
       expect=[e("skew", "Q3", operator="Window"),
               e("small-files-write", "Q5", operator="InsertIntoHadoopFsRelationCommand")],
