@@ -22,7 +22,7 @@ def once_per_task(seconds_for_host):
     def f(x):
         from pyspark import TaskContext
         tc = TaskContext.get()
-        key = (tc.stageId(), tc.stageAttemptNumber(), tc.partitionId(), tc.attemptNumber())
+        key = tc.taskAttemptId()
         if key not in _seen:
             _seen.add(key)
             s = seconds_for_host(executor_host(), tc)
