@@ -3,7 +3,8 @@
 After a warm-up job, an aggregation of 3M rows shuffles its map output to all
 three executors; while its reduce stage runs (each reduce task takes ~2 s), a
 driver thread SIGKILLs the executor JVM of worker 127.0.0.3 (found by its PID:
-the CoarseGrainedExecutorBackend process with --hostname 127.0.0.3).  Its
+the CoarseGrainedExecutorBackend process with --hostname 127.0.0.3 and this
+application's --app-id).  Its
 running task is lost, its map outputs are gone, reduce tasks that fetch them
 fail with FetchFailed, Spark re-runs the lost map tasks and the reduce stage,
 the worker starts a replacement executor, and the job completes.
@@ -39,7 +40,7 @@ def body(spark, ctx):
     spark.range(0, 300_000, 1, 6).groupBy((F.col("id") % 7).alias("k")).count().collect()
     killer = cluster_util.kill_executor_when(
         lambda: os.path.exists(marker) and _sleep(1.5),
-        VICTIM)
+        VICTIM, spark.sparkContext.applicationId)
     spark.sparkContext.setJobDescription("aggregate while an executor dies")
     delay = F.udf(cluster_util.once_per_task(reduce_delay), LongType())
     (spark.range(0, 3_000_000, 1, 12)

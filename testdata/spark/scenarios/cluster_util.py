@@ -32,8 +32,10 @@ def once_per_task(seconds_for_host):
     return f
 
 
-def executor_pids(host):
-    """PIDs of the CoarseGrainedExecutorBackend JVMs started with --hostname host."""
+def executor_pids(host, app_id):
+    """PIDs of the CoarseGrainedExecutorBackend JVMs of application app_id
+    started with --hostname host (another cluster on the same machine may use
+    the same loopback addresses)."""
     out = []
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -45,14 +47,16 @@ def executor_pids(host):
             continue
         if b"org.apache.spark.executor.CoarseGrainedExecutorBackend" not in args:
             continue
-        if b"--hostname" in args and args[args.index(b"--hostname") + 1] == host.encode():
+        if b"--hostname" in args and args[args.index(b"--hostname") + 1] == host.encode() \
+                and b"--app-id" in args and args[args.index(b"--app-id") + 1] == app_id.encode():
             out.append(int(d))
     return out
 
 
-def kill_executor_when(cond, host, poll=0.2, timeout=300):
-    """Start a driver thread that SIGKILLs the executor JVM on host as soon as
-    cond() is true; returns the thread (its .killed list holds the PIDs)."""
+def kill_executor_when(cond, host, app_id, poll=0.2, timeout=300):
+    """Start a driver thread that SIGKILLs the executor JVM of app_id on host
+    as soon as cond() is true; returns the thread (its .killed list holds the
+    PIDs)."""
     t = threading.Thread(daemon=True)
     t.killed = []
 
@@ -60,7 +64,7 @@ def kill_executor_when(cond, host, poll=0.2, timeout=300):
         t0 = time.time()
         while time.time() - t0 < timeout:
             if cond():
-                for pid in executor_pids(host):
+                for pid in executor_pids(host, app_id):
                     os.kill(pid, signal.SIGKILL)
                     t.killed.append(pid)
                 return
