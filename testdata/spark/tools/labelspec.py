@@ -436,10 +436,10 @@ cspec("cluster_schema_inference",
       side=["executor-warmup", "waiting-for-executors", "straggler"])
 
 cspec("cluster_long_job",
-      """Cluster: four rounds of daily reporting over 3M events (balanced
+      """Cluster: three rounds of daily reporting over 3M events (balanced
       aggregations, broadcast join, top-20 sort), several minutes in all, with
       two real problems inside: a skewed running total per country (80% 'US')
-      in round 1 and a partitionBy(day) write from 12 tasks in round 3 (many
+      in round 1 and a partitionBy(day) write from 12 tasks in round 2 (many
       small files).  The small costs of any cluster run must stay quiet or info.""",
       expect=[e("skew", "Q3", operator="Window"),
               e("small-files-write", "Q5", operator="InsertIntoHadoopFsRelationCommand")],
