@@ -271,9 +271,18 @@ def hint_partitions_too_few(log):
     return None
 
 
+def _listing_stages(log):
+    """Stages of Spark's own file-listing jobs (their task count is one per
+    path, not a partitioning the user chose)."""
+    return {sid for j, _ in _listing_jobs(log) for sid in j["stageIds"]}
+
+
 def find_partitions_too_many(log):
     out = []
+    listing = _listing_stages(log)
     for s in log.stages:
+        if s["stageId"] in listing:
+            continue
         dur = dist(s, "duration")
         if s["numTasks"] >= 1000 and dur and dur[2] <= 100:
             per_task = (s["shuffleReadBytes"] + s["inputBytes"]) / s["numTasks"]
@@ -286,8 +295,9 @@ def find_partitions_too_many(log):
 
 
 def hint_partitions_too_many(log):
+    listing = _listing_stages(log)
     for s in log.stages:
-        if s["numTasks"] >= 400:
+        if s["numTasks"] >= 400 and s["stageId"] not in listing:
             return f"stage {s['stageId']} has {s['numTasks']} tasks"
     return None
 
@@ -847,7 +857,9 @@ def _schema_jobs(log):
     for ev in log.events:
         if ev["Event"] == "SparkListenerJobStart":
             details = " ".join(si.get("Details", "") for si in ev.get("Stage Infos", []))
-            if "DataFrameReader.parquet" in details.split("\n", 1)[0]:
+            desc = (ev.get("Properties") or {}).get("spark.job.description") or ""
+            # Spark's parallel file listing also runs inside DataFrameReader.parquet
+            if "DataFrameReader.parquet" in details.split("\n", 1)[0] and not _LISTING.search(desc):
                 yield ev
 
 
@@ -1186,7 +1198,7 @@ def _slow_hosts(log, ratio, min_ms):
 
 def find_slow_host(log):
     out = []
-    for h, stages in _slow_hosts(log, 3, 2000).items():
+    for h, stages in _slow_hosts(log, 2, 2000).items():
         if len(stages) < 2:
             continue
         f = log.where([s for s, _, _ in stages])
@@ -1200,7 +1212,7 @@ def find_slow_host(log):
 
 
 def hint_slow_host(log):
-    for h, stages in _slow_hosts(log, 2, 1000).items():
+    for h, stages in _slow_hosts(log, 1.5, 1000).items():
         if len(stages) >= 2:
             return f"host {h} slower in stages {[s for s, _, _ in stages]}"
     return None
@@ -1265,7 +1277,7 @@ def _stragglers(log, ratio, min_ms):
 
 def find_straggler(log):
     out = []
-    for sid, t, med in _stragglers(log, 5, 10000):
+    for sid, t, med in _stragglers(log, 3, 10000):
         spec = [x for x in _stage_tasks(log)[(sid, t.get("attempt", 0))]
                 if x["index"] == t["index"] and x["speculative"]]
         f = log.where([sid])
@@ -1281,7 +1293,7 @@ def find_straggler(log):
 
 
 def hint_straggler(log):
-    s = _stragglers(log, 3, 3000)
+    s = _stragglers(log, 2, 3000)
     if s:
         return f"stage {s[0][0]}: task {s[0][1]['index']} {s[0][1]['ms']} ms vs median {s[0][2]} ms"
     return None

@@ -381,12 +381,14 @@ cspec("cluster_executor_killed",
       task), a driver thread SIGKILLs the executor JVM of worker 127.0.0.3 (its
       CoarseGrainedExecutorBackend PID): lost task, lost map outputs, reduce
       tasks fail with FetchFailed, map and reduce stages re-run, the worker
-      starts a replacement executor and the job completes.""",
+      starts a replacement executor and the job completes (the FAILED first
+      attempt of the reduce stage is part of this recovery: stage-failure is
+      in neither list, as for the local executor_loss).""",
       expect=[e("executor-loss", "Q19"), e("task-failures", "Q19")],
       absent=but(CLUSTER_QUIET + FILES + CONFIG,
                  add=["skew", "spill", "driver-stall", "driver-bottleneck", "spark-listing",
                       "schema-inference", "broadcast-missed", "partitions-too-few"]),
-      observed=["fetch-failure", "stage-failure"],
+      observed=["fetch-failure"],
       side=["executor-warmup", "waiting-for-executors", "slow-host", "straggler"])
 
 cspec("cluster_dynamic_allocation",
