@@ -9,7 +9,7 @@ import labelspec
 # the question-bank ids of problems a cluster run may show ("observed")
 OBSERVED_Q = {"fetch-failure": ["Q19"], "stage-failure": ["Q20"], "driver-bottleneck": ["Q1"],
               "row-format-scan": ["Q23"], "driver-stall": ["Q1"],
-              "broadcast-missed": ["Q7"]}
+              "broadcast-missed": ["Q7"], "small-files-write": ["Q5"]}
 
 
 def _pick(findings, want):
