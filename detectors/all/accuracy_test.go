@@ -28,7 +28,10 @@ type label struct {
 	Path     string `json:"path"`
 	Scenario string `json:"scenario"`
 	Spark    string `json:"spark"`
-	Expect   []struct {
+	// Mode is "cluster" for the runs on a standalone cluster (scored on
+	// their own); empty for local-mode runs and public logs.
+	Mode   string `json:"mode"`
+	Expect []struct {
 		Problem string   `json:"problem"`
 		Q       []string `json:"q"`
 		Stages  []int    `json:"stages"`
@@ -97,19 +100,95 @@ func contains(xs []string, x string) bool {
 // true positive when it reports a problem the label expects (at one of the
 // labeled stages when both name stages), a false negative when it stays
 // quiet, a false positive when it reports a problem the label says is
-// absent. Precision and recall must be at least 0.95 for every detector,
-// each detector needs a log where it must fire and one where it must stay
-// quiet, and the healthy job must get no warning.
+// absent. On the local-mode runs and the public logs, precision and recall
+// must be at least 0.95 for every detector, each detector needs a log where
+// it must fire and one where it must stay quiet, and the healthy job must get
+// no warning. The cluster runs (label mode "cluster") are scored separately
+// and only reported, see clusterGate.
 func TestAccuracy(t *testing.T) {
 	labels := loadLabels(t)
 	if len(labels) == 0 {
 		t.Skip("no labeled logs")
 	}
+	var local, cluster []labeledLog
+	for _, l := range labels {
+		if l.Mode == "cluster" {
+			cluster = append(cluster, l)
+		} else {
+			local = append(local, l)
+		}
+	}
+	scores, details, warnings := scoreLogs(t, local)
+	sort.Strings(details)
+	for _, d := range details {
+		t.Log(d)
+	}
+	for _, w := range warnings {
+		t.Error(w)
+	}
+	table := accuracyTable(local, scores)
+	t.Log("\n" + table)
+	for _, d := range all.Detectors {
+		s := scores[d.ID]
+		if s.tp+s.fn == 0 {
+			t.Errorf("%s: no labeled log where it must fire", d.ID)
+		}
+		if s.quietOK+s.fp == 0 {
+			t.Errorf("%s: no labeled log where it must stay quiet", d.ID)
+		}
+		if s.precision() < 0.95 || s.recall() < 0.95 {
+			t.Errorf("%s: precision %.2f, recall %.2f (want both ≥ 0.95)", d.ID, s.precision(), s.recall())
+		}
+	}
+	if len(cluster) > 0 {
+		cscores, cdetails, cwarnings := scoreLogs(t, cluster)
+		sort.Strings(cdetails)
+		report := t.Logf
+		if clusterGate {
+			report = t.Errorf
+		}
+		for _, d := range cdetails {
+			t.Log("cluster: " + d)
+		}
+		for _, w := range cwarnings {
+			report("cluster: %s", w)
+		}
+		ctable := clusterTable(cluster, cscores, cdetails)
+		t.Log("\n" + ctable)
+		for _, d := range all.Detectors {
+			s := cscores[d.ID]
+			if s.precision() < 0.95 || s.recall() < 0.95 {
+				report("cluster runs: %s: precision %.2f, recall %.2f (want both ≥ 0.95)", d.ID, s.precision(), s.recall())
+			}
+		}
+		table += ctable
+	}
+	path := filepath.Join(testlogs.Root(), "docs", "accuracy.md")
+	if *update {
+		if err := os.WriteFile(path, []byte(table), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	} else if b, err := os.ReadFile(path); err != nil || string(b) != table {
+		t.Errorf("docs/accuracy.md is out of date: run go test ./detectors/all -update")
+	}
+}
+
+// clusterGate makes the cluster runs' scores fail the test like the local
+// ones. TODO(lead): flip to true once the detector triage for cluster runs
+// (one cause one finding, materiality, warm-up vs skew, slow host, Spark's
+// own listing jobs) is in; until then their precision and recall, and every
+// false positive and false negative, are only reported (go test -v).
+const clusterGate = false
+
+// scoreLogs runs every detector on the logs and scores them; details lists
+// every false positive and false negative, warnings every warning a healthy
+// job got (scenario "healthy" or "cluster_healthy_*").
+func scoreLogs(t *testing.T, labels []labeledLog) (map[string]*score, []string, []string) {
 	scores := map[string]*score{}
 	for _, d := range all.Detectors {
 		scores[d.ID] = &score{}
 	}
-	var details []string
+	var details, warnings []string
 	for _, l := range labels {
 		logs, err := source.Open(l.file)
 		if err != nil {
@@ -125,10 +204,10 @@ func TestAccuracy(t *testing.T) {
 		// findings that triage folded into another counted for their own
 		// detector.
 		findings := triage.Run(app, detectors.Run(app, all.Detectors, &detectors.Config{}))
-		if l.Scenario == "healthy" {
+		if l.Scenario == "healthy" || strings.HasPrefix(l.Scenario, "cluster_healthy") {
 			for _, f := range findings {
 				if f.Severity >= detectors.Warning {
-					t.Errorf("%s: the healthy job got a %s: %s %s", l.Path, f.Severity, f.DetectorID, f.Message)
+					warnings = append(warnings, fmt.Sprintf("%s: the healthy job got a %s: %s %s", l.Path, f.Severity, f.DetectorID, f.Message))
 				}
 			}
 		}
@@ -172,32 +251,7 @@ func TestAccuracy(t *testing.T) {
 			}
 		}
 	}
-	sort.Strings(details)
-	for _, d := range details {
-		t.Log(d)
-	}
-	table := accuracyTable(labels, scores)
-	t.Log("\n" + table)
-	for _, d := range all.Detectors {
-		s := scores[d.ID]
-		if s.tp+s.fn == 0 {
-			t.Errorf("%s: no labeled log where it must fire", d.ID)
-		}
-		if s.quietOK+s.fp == 0 {
-			t.Errorf("%s: no labeled log where it must stay quiet", d.ID)
-		}
-		if s.precision() < 0.95 || s.recall() < 0.95 {
-			t.Errorf("%s: precision %.2f, recall %.2f (want both ≥ 0.95)", d.ID, s.precision(), s.recall())
-		}
-	}
-	path := filepath.Join(testlogs.Root(), "docs", "accuracy.md")
-	if *update {
-		if err := os.WriteFile(path, []byte(table), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	} else if b, err := os.ReadFile(path); err != nil || string(b) != table {
-		t.Errorf("docs/accuracy.md is out of date: run go test ./detectors/all -update")
-	}
+	return scores, details, warnings
 }
 
 func matchesStage(fs []detectors.Finding, stages []int) bool {
@@ -241,6 +295,34 @@ func accuracyTable(labels []labeledLog, scores map[string]*score) string {
 	if real, err := os.ReadFile(filepath.Join(testlogs.Root(), "docs", "accuracy-real-logs.md")); err == nil {
 		b.WriteString("\n")
 		b.Write(real)
+	}
+	return b.String()
+}
+
+// clusterTable is the cluster section of docs/accuracy.md: the scores on the
+// cluster runs alone, and every false positive and false negative.
+func clusterTable(labels []labeledLog, scores map[string]*score, details []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n## Cluster runs\n\n")
+	fmt.Fprintf(&b, "The %d labeled logs of runs on a real Spark standalone cluster (testdata/spark/labels.json, "+
+		"`\"mode\": \"cluster\"`; master and three 1-core workers on loopback addresses), scored on their own. "+
+		"These scores are reported, not yet enforced (clusterGate in detectors/all/accuracy_test.go). "+
+		"Problem ids no detector declares yet (slow-host, executor-warmup, straggler, driver-stall, spark-listing, "+
+		"schema-inference, waiting-for-executors) are not scored.\n\n", len(labels))
+	fmt.Fprintf(&b, "| detector | problems | TP | FN | FP | quiet | precision | recall |\n|---|---|---|---|---|---|---|---|\n")
+	for _, d := range all.Detectors {
+		s := scores[d.ID]
+		if s.tp+s.fn+s.fp+s.quietOK == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "| %s %s | %s | %d | %d | %d | %d | %.2f | %.2f |\n", d.ID, d.Name, strings.Join(d.Problems, ", "),
+			s.tp, s.fn, s.fp, s.quietOK, s.precision(), s.recall())
+	}
+	if len(details) > 0 {
+		fmt.Fprintf(&b, "\nFalse negatives and false positives:\n\n")
+		for _, d := range details {
+			fmt.Fprintf(&b, "- %s\n", strings.ReplaceAll(d, "\n", " "))
+		}
 	}
 	return b.String()
 }

@@ -1415,6 +1415,10 @@ func (b *Builder) onTaskEnd(r *taskRec) {
 	class := classOf(r.reason)
 	resubmitted := class == endResubmitted
 	b.evPeaks.loadRec(r)
+	// Spark's ExecutorMetrics starts with JVMHeapMemory at -1, "not set": the
+	// metrics of a task lost with its executor still read -1 and leave the
+	// peaks unset (that executor is not in the stage's peak distributions).
+	peaksSet := b.evPeaks.v[0] >= 0
 
 	t := &b.scratch
 	*t = Task{TaskID: ti.taskID, Index: ti.index, Attempt: ti.attempt, PartitionID: ti.partition,
@@ -1551,8 +1555,10 @@ func (b *Builder) onTaskEnd(r *taskRec) {
 			}
 			es.add(&t.M)
 		}
-		raise(&st.peak, &b.evPeaks)
-		raise(&es.peak, &b.evPeaks)
+		if peaksSet {
+			raise(&st.peak, &b.evPeaks)
+			raise(&es.peak, &b.evPeaks)
+		}
 		for k, j := range st.jobs {
 			if !resubmitted && st.startsSeen > 0 {
 				j.NumActiveTasks--
@@ -1596,7 +1602,9 @@ func (b *Builder) onTaskEnd(r *taskRec) {
 			ex.MemorySpilled += t.M[MemoryBytesSpilled]
 			ex.DiskSpilled += t.M[DiskBytesSpilled]
 		}
-		raise(&ex.peak, &b.evPeaks)
+		if peaksSet {
+			raise(&ex.peak, &b.evPeaks)
+		}
 	}
 
 	// SQL metrics carried by the task's accumulables.

@@ -118,7 +118,7 @@ def run(name, body, setup=None, conf=None, codec="zstd", layout="file",
         sconf = dict(common)
         sconf["spark.eventLog.enabled"] = "false"
         sconf["spark.sql.shuffle.partitions"] = "8"
-        spark = _builder(name + "-setup", "local[2]" if master.startswith("local-cluster") else master,
+        spark = _builder(name + "-setup", master if master.startswith("local[") else "local[2]",
                          sconf).getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
         setup(spark, ctx)
@@ -135,6 +135,60 @@ def run(name, body, setup=None, conf=None, codec="zstd", layout="file",
     body(spark, ctx)
     spark.stop()
     print(f"[{name}] body {time.time() - t0:.1f}s", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------
+# cluster runs (testdata/spark/generate --cluster)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# executors of 1 core and little memory: the machine has 2 cores and is shared
+CLUSTER_CONF = {
+    "spark.executor.cores": "1",
+    "spark.executor.memory": "512m",
+    "spark.cores.max": "3",
+    "spark.sql.shuffle.partitions": "12",
+    # the Python workers on the executors import the scenario modules
+    "spark.executorEnv.PYTHONPATH": HERE,
+    "spark.python.worker.reuse": "true",
+}
+
+
+def cluster_master():
+    m = os.environ.get("SPARKDIAG_MASTER")
+    if not m:
+        raise SystemExit("cluster scenarios need SPARKDIAG_MASTER=spark://... "
+                         "(testdata/spark/generate --cluster starts the cluster)")
+    return m
+
+
+def cluster_run(name, body, setup=None, conf=None, codec="zstd", driver_memory="1g"):
+    """Run one cluster scenario on the standalone master in $SPARKDIAG_MASTER.
+
+    The input data is built in local mode (no event log); the measured body
+    runs on the cluster with executors of 1 core."""
+    c = dict(CLUSTER_CONF)
+    c.update(conf or {})
+    run(name, body, setup=setup, conf=c, codec=codec, master=cluster_master(),
+        driver_memory=driver_memory)
+
+
+def executor_hosts(spark):
+    """Hosts of the live executors (the driver, on 127.0.0.1, left out)."""
+    sc = spark.sparkContext
+    drv = sc.getConf().get("spark.driver.host", "127.0.0.1")
+    infos = sc._jsc.sc().statusTracker().getExecutorInfos()
+    return [infos[i].host() for i in range(len(infos)) if infos[i].host() != drv]
+
+
+def wait_executors(spark, n, timeout=120):
+    """Block until n executors are registered (the app start on a cluster)."""
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if len(executor_hosts(spark)) >= n:
+            return time.time() - t0
+        time.sleep(0.5)
+    raise SystemExit(f"only {len(executor_hosts(spark))} of {n} executors after {timeout}s")
 
 
 # ---------------------------------------------------------------------------

@@ -26,6 +26,9 @@ ALL_PROBLEMS = [
     "merged-schema", "streaming-batch-slow", "streaming-input-outpaces",
     "streaming-state-growth", "streaming-watermark-drops", "streaming-backlog",
     "config-aqe-off", "config-skew-join-off", "config-broadcast-disabled",
+    # added with the cluster runs (see README.md)
+    "slow-host", "executor-warmup", "straggler", "driver-stall", "spark-listing",
+    "schema-inference", "waiting-for-executors",
 ]
 
 
@@ -184,7 +187,9 @@ def find_skew(log):
                 extra = f"; shuffle read max {fmt_bytes(rd[4])} vs median {fmt_bytes(rd[2])}"
             f["evidence"] = (f"stage {s['stageId']} ({s['numTasks']} tasks): max task "
                              f"{mx / 1000:.1f}s vs median {med / 1000:.2f}s{extra}")
-            f["_score"] = mx / max(med, 1)
+            # prefer the stage whose slow task also reads more (data skew) to
+            # one where a task is slow for another reason (warm-up, busy host)
+            f["_score"] = mx / max(med, 1) * (1 if _bytes_ratio(s) >= 2 else 0.01)
             out.append(f)
     return out
 
@@ -266,9 +271,18 @@ def hint_partitions_too_few(log):
     return None
 
 
+def _listing_stages(log):
+    """Stages of Spark's own file-listing jobs (their task count is one per
+    path, not a partitioning the user chose)."""
+    return {sid for j, _ in _listing_jobs(log) for sid in j["stageIds"]}
+
+
 def find_partitions_too_many(log):
     out = []
+    listing = _listing_stages(log)
     for s in log.stages:
+        if s["stageId"] in listing:
+            continue
         dur = dist(s, "duration")
         if s["numTasks"] >= 1000 and dur and dur[2] <= 100:
             per_task = (s["shuffleReadBytes"] + s["inputBytes"]) / s["numTasks"]
@@ -281,8 +295,9 @@ def find_partitions_too_many(log):
 
 
 def hint_partitions_too_many(log):
+    listing = _listing_stages(log)
     for s in log.stages:
-        if s["numTasks"] >= 400:
+        if s["numTasks"] >= 400 and s["stageId"] not in listing:
             return f"stage {s['stageId']} has {s['numTasks']} tasks"
     return None
 
@@ -514,8 +529,13 @@ def hint_stage_failure(log):
 
 
 def _lost_executors(log):
+    """Executors removed for a reason other than the driver asking for it
+    (dynamic allocation's "Executor killed by driver.", decommissioning)."""
     for x in log.executors:
         reason = x.get("removeReason") or ""
+        if reason == "Executor killed by driver." or reason.startswith("Executor decommission") \
+                or "Finished decommissioning" in reason:
+            continue
         if x["id"] != "driver" and not x["isActive"] and reason:
             yield x, reason
 
@@ -837,7 +857,9 @@ def _schema_jobs(log):
     for ev in log.events:
         if ev["Event"] == "SparkListenerJobStart":
             details = " ".join(si.get("Details", "") for si in ev.get("Stage Infos", []))
-            if "DataFrameReader.parquet" in details.split("\n", 1)[0]:
+            desc = (ev.get("Properties") or {}).get("spark.job.description") or ""
+            # Spark's parallel file listing also runs inside DataFrameReader.parquet
+            if "DataFrameReader.parquet" in details.split("\n", 1)[0] and not _LISTING.search(desc):
                 yield ev
 
 
@@ -1099,6 +1121,290 @@ def hint_driver_bottleneck(log):
     span, busy, gaps = g
     if span > 0 and span - busy >= 10000 and span - busy >= 0.3 * span:
         return f"{(span - busy) / 1000:.0f} s without a running job"
+    return None
+
+
+# --------------------------------------------------------------------------
+# cluster problems, measured from the task records of the event log (the HS
+# quantiles only cover successful tasks and do not say where a task ran)
+
+
+def _median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if xs else 0
+
+
+def _task_ends(log):
+    """Every TaskEnd as a small dict (stage, attempt, executor, host, launch,
+    finish, ms, ok, reason, speculative, bytes read)."""
+    if getattr(log, "_task_ends", None) is None:
+        out = []
+        for ev in log.events:
+            if ev["Event"] != "SparkListenerTaskEnd":
+                continue
+            ti = ev["Task Info"]
+            m = ev.get("Task Metrics") or {}
+            rd = m.get("Shuffle Read Metrics") or {}
+            inp = m.get("Input Metrics") or {}
+            read = (rd.get("Remote Bytes Read", 0) + rd.get("Local Bytes Read", 0)
+                    + inp.get("Bytes Read", 0))
+            out.append({"stage": ev["Stage ID"], "attempt": ev.get("Stage Attempt ID", 0),
+                        "executor": ti["Executor ID"], "host": ti["Host"],
+                        "launch": ti["Launch Time"], "finish": ti["Finish Time"],
+                        "ms": ti["Finish Time"] - ti["Launch Time"],
+                        "ok": ev["Task End Reason"]["Reason"] == "Success",
+                        "reason": ev["Task End Reason"], "speculative": ti.get("Speculative", False),
+                        "index": ti["Index"], "read": read})
+        log._task_ends = out
+    return log._task_ends
+
+
+def _first_tasks(log):
+    """The launch time of each executor's first task in the application."""
+    first = {}
+    for t in _task_ends(log):
+        if t["executor"] not in first or t["launch"] < first[t["executor"]]:
+            first[t["executor"]] = t["launch"]
+    return first
+
+
+def _stage_tasks(log):
+    by = {}
+    for t in _task_ends(log):
+        by.setdefault((t["stage"], t["attempt"]), []).append(t)
+    return by
+
+
+def _slow_hosts(log, ratio, min_ms):
+    """{host: [(stage, host median, others median)]} for stages where the
+    tasks of one host have a median >= ratio x (and >= min_ms more than) the
+    median of the other hosts' tasks, with no more bytes read per task."""
+    out = {}
+    for (sid, _), ts in sorted(_stage_tasks(log).items()):
+        ok = [t for t in ts if t["ok"]]
+        hosts = {t["host"] for t in ok}
+        if len(ok) < 4 or len(hosts) < 2:
+            continue
+        for h in sorted(hosts):
+            mine = [t for t in ok if t["host"] == h]
+            rest = [t for t in ok if t["host"] != h]
+            hm, rm = _median([t["ms"] for t in mine]), _median([t["ms"] for t in rest])
+            rb = _median([t["read"] for t in rest])
+            if hm >= ratio * max(rm, 1) and hm - rm >= min_ms and \
+                    _median([t["read"] for t in mine]) <= 1.5 * rb + MB:
+                out.setdefault(h, []).append((sid, hm, rm))
+    return out
+
+
+def find_slow_host(log):
+    out = []
+    for h, stages in _slow_hosts(log, 2, 2000).items():
+        if len(stages) < 2:
+            continue
+        f = log.where([s for s, _, _ in stages])
+        f["host"] = h
+        f["evidence"] = (f"host {h} is the slow one in {len(stages)} stages: " + ", ".join(
+            f"stage {s} median task {hm / 1000:.1f}s vs {rm / 1000:.1f}s elsewhere"
+            for s, hm, rm in stages[:4]) + "; same bytes per task")
+        f["_score"] = len(stages)
+        out.append(f)
+    return out
+
+
+def hint_slow_host(log):
+    for h, stages in _slow_hosts(log, 1.5, 1000).items():
+        if len(stages) >= 2:
+            return f"host {h} slower in stages {[s for s, _, _ in stages]}"
+    return None
+
+
+def _warmup_stages(log, ratio, min_ms):
+    """Stages where the tasks that are their executor's first task of the
+    application have a median >= ratio x (and >= min_ms more than) the other
+    successful tasks, reading no more bytes than them (not data skew)."""
+    first = _first_tasks(log)
+    out = []
+    for (sid, _), ts in sorted(_stage_tasks(log).items()):
+        ok = [t for t in ts if t["ok"]]
+        cold = [t for t in ok if first.get(t["executor"]) == t["launch"]]
+        warm = [t for t in ok if first.get(t["executor"]) != t["launch"]]
+        if not cold or len(warm) < 3:
+            continue
+        cm, wm = _median([t["ms"] for t in cold]), _median([t["ms"] for t in warm])
+        if cm >= ratio * max(wm, 1) and cm - wm >= min_ms and \
+                _median([t["read"] for t in cold]) <= 1.5 * _median([t["read"] for t in warm]) + MB:
+            out.append((sid, len(cold), cm, wm, len(ok)))
+    return out
+
+
+def find_executor_warmup(log):
+    out = []
+    for sid, n, cm, wm, total in _warmup_stages(log, 3, 2000):
+        f = log.where([sid])
+        f["evidence"] = (f"stage {sid}: the first task of {n} fresh executor(s) took "
+                         f"{cm / 1000:.1f}s (median) vs {wm / 1000:.2f}s for the other "
+                         f"{total - n} tasks, reading the same bytes")
+        f["_score"] = cm / max(wm, 1)
+        out.append(f)
+    return out
+
+
+def hint_executor_warmup(log):
+    w = _warmup_stages(log, 2, 1000)
+    if w:
+        return f"stage {w[0][0]}: first tasks {w[0][2]} ms vs {w[0][3]} ms"
+    return None
+
+
+def _stragglers(log, ratio, min_ms):
+    """Task attempts (killed ones included) >= ratio x the stage's median
+    successful task and >= min_ms, that are not their executor's first task
+    and read no more than 2x the median bytes."""
+    first = _first_tasks(log)
+    out = []
+    for (sid, _), ts in sorted(_stage_tasks(log).items()):
+        ok = [t for t in ts if t["ok"]]
+        if len(ok) < 4:
+            continue
+        med = _median([t["ms"] for t in ok])
+        mb = _median([t["read"] for t in ok])
+        for t in ts:
+            if t["ms"] >= min_ms and t["ms"] >= ratio * max(med, 1) and \
+                    first.get(t["executor"]) != t["launch"] and t["read"] <= 2 * mb + MB:
+                out.append((sid, t, med))
+    return out
+
+
+def find_straggler(log):
+    out = []
+    for sid, t, med in _stragglers(log, 3, 10000):
+        spec = [x for x in _stage_tasks(log)[(sid, t.get("attempt", 0))]
+                if x["index"] == t["index"] and x["speculative"]]
+        f = log.where([sid])
+        how = "finished"
+        if t["reason"].get("Reason") == "TaskKilled":
+            how = f"was killed ({t['reason'].get('Kill Reason', '')})"
+        f["evidence"] = (f"stage {sid}: task {t['index']} ran {t['ms'] / 1000:.1f}s on "
+                         f"{t['host']} and {how}, vs median {med / 1000:.2f}s, same bytes"
+                         + (f"; a speculative copy ran {spec[0]['ms'] / 1000:.1f}s" if spec else ""))
+        f["_score"] = t["ms"] / max(med, 1)
+        out.append(f)
+    return out
+
+
+def hint_straggler(log):
+    s = _stragglers(log, 2, 3000)
+    if s:
+        return f"stage {s[0][0]}: task {s[0][1]['index']} {s[0][1]['ms']} ms vs median {s[0][2]} ms"
+    return None
+
+
+def find_driver_stall(log):
+    """One long stretch with no job running between two jobs of a batch app."""
+    g = _driver_gaps(log)
+    if not g or not g[2] or max(g[2]) < 20000:
+        return []
+    return [{"stages": [], "jobs": [], "_score": max(g[2]), "evidence":
+             f"no job runs for {max(g[2]) / 1000:.1f} s between two jobs "
+             f"({g[0] / 1000:.0f} s from the first job start to the last job end)"}]
+
+
+def hint_driver_stall(log):
+    g = _driver_gaps(log)
+    if g and g[2] and max(g[2]) >= 10000:
+        return f"gap of {max(g[2]) / 1000:.0f} s between jobs"
+    return None
+
+
+_LISTING = re.compile(r"Listing leaf files and directories for (\d+) paths")
+
+
+def _listing_jobs(log):
+    for j in log.jobs:
+        m = _LISTING.search((j.get("name") or "") + " " + (j.get("description") or ""))
+        if m:
+            yield j, int(m.group(1))
+
+
+def find_spark_listing(log):
+    out = []
+    for j, n in _listing_jobs(log):
+        if n >= 100:
+            f = {"stages": sorted(j["stageIds"]), "jobs": [j["jobId"]], "_score": n,
+                 "evidence": f"job {j['jobId']} is Spark's parallel file listing of {n} paths "
+                             f"({j['numTasks']} tasks)"}
+            out.append(f)
+    return out
+
+
+def hint_spark_listing(log):
+    for j, n in _listing_jobs(log):
+        return f"job {j['jobId']} lists {n} paths"
+    return None
+
+
+_READER = re.compile(r"^(json|csv) at ")
+
+
+def _inference_jobs(log):
+    """Jobs of DataFrameReader.json/csv that belong to no SQL execution: the
+    scans Spark runs to infer a schema (or read a CSV header)."""
+    in_sql = {j for e in log.sql for j in e["successJobIds"] + e["failedJobIds"] + e["runningJobIds"]}
+    for j in log.jobs:
+        if j["jobId"] not in in_sql and _READER.match(j.get("name") or ""):
+            inp = sum(s.get("inputBytes", 0) for s in log.stages if s["stageId"] in j["stageIds"])
+            yield j, inp
+
+
+def find_schema_inference(log):
+    out = []
+    for j, inp in _inference_jobs(log):
+        if inp >= MB:
+            out.append({"stages": sorted(j["stageIds"]), "jobs": [j["jobId"]], "_score": inp,
+                        "evidence": f"job {j['jobId']} ({j['name'].split(' at ')[0]}) reads "
+                                    f"{fmt_bytes(inp)} outside any SQL query to infer a schema"})
+    return out
+
+
+def hint_schema_inference(log):
+    for j, inp in _inference_jobs(log):
+        return f"job {j['jobId']} {j['name']}"
+    return None
+
+
+def _waits(log):
+    """(job, ms from submission to its first task launch) for each job
+    submitted while no executor was alive (dynamic allocation from zero, or
+    all executors removed): the job waits for executors, not for free cores."""
+    first = {}
+    for t in _task_ends(log):
+        first[t["stage"]] = min(first.get(t["stage"], t["launch"]), t["launch"])
+    changes = sorted((ev["Timestamp"], 1 if ev["Event"] == "SparkListenerExecutorAdded" else -1)
+                     for ev in log.events
+                     if ev["Event"] in ("SparkListenerExecutorAdded", "SparkListenerExecutorRemoved"))
+    for j in log.jobs:
+        launches = [first[s] for s in j["stageIds"] if s in first]
+        if not j.get("submissionTime") or not launches:
+            continue
+        sub = _ts(j["submissionTime"])
+        if sum(d for ts, d in changes if ts <= sub) <= 0:
+            yield j, min(launches) - sub
+
+
+def find_waiting_for_executors(log):
+    out = []
+    for j, w in _waits(log):
+        if w >= 5000:
+            out.append({"stages": [], "jobs": [j["jobId"]], "_score": w,
+                        "evidence": f"job {j['jobId']} was submitted with no executor alive and "
+                                    f"waited {w / 1000:.1f} s for its first task"})
+    return out
+
+
+def hint_waiting_for_executors(log):
+    for j, w in _waits(log):
+        if w >= 2000:
+            return f"job {j['jobId']} waited {w} ms for its first task"
     return None
 
 

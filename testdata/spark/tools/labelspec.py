@@ -310,3 +310,185 @@ spec("driver_bound",
      expect=[e("driver-bottleneck", "Q1")],
      absent=but(BATCH, add=["skew", "spill", "partitions-too-few", "broadcast-too-large",
                             "broadcast-missed", "row-explosion", "gc-pressure"]))
+
+
+# ---------------------------------------------------------------------------
+# Cluster runs (testdata/spark/generate --cluster): a real standalone cluster,
+# master on 127.0.0.1 and three 1-core workers on 127.0.0.2-4, executors of
+# 1 core.  ``observed`` problems are real problems that a run may or may not
+# show (e.g. whether a reduce task fetched from the killed executor): measured
+# on each run, found (strict) -> expect, nothing (loose) -> absent, else
+# neither.  ``side`` problems are side effects of a cluster run (the first
+# task of a fresh executor is slower, ...): found (loose) -> neither list,
+# recorded under "side" with its numbers; nothing -> absent.  What no cluster
+# run has by construction:
+CLUSTER_QUIET = STREAMING + CACHE + ["append-write", "merged-schema", "no-partition-pruning",
+                                     "long-lineage", "config-aqe-off", "config-broadcast-disabled",
+                                     "broadcast-too-large", "row-explosion", "partitions-too-many"]
+NEW_CLUSTER = ["slow-host", "executor-warmup", "straggler", "driver-stall", "spark-listing",
+               "schema-inference", "waiting-for-executors"]
+
+
+def cspec(name, description, expect=(), absent=(), observed=(), side=(), maybe=(), **kw):
+    spec(name, description, expect=expect, absent=absent, observed=list(observed),
+         side=list(side), maybe=maybe, cluster=True, **kw)
+
+
+cspec("cluster_skew_agg",
+      """Cluster: window aggregation (running revenue per country) over 2M rows,
+      80% on 'US', 12 shuffle partitions, AQE coalescing off, on three 1-core
+      executors (768 MB): the reducer of 'US' sorts ~1.6M rows while 11 others
+      finish in a fraction of a second.""",
+      expect=[e("skew", "Q3", operator="Window")],
+      absent=but(CLUSTER_QUIET + FAILURES + FILES + CONFIG, "small-files-write",
+                 add=["slow-host", "straggler", "driver-stall", "driver-bottleneck",
+                      "spark-listing", "schema-inference", "broadcast-missed"]),
+      side=["executor-warmup", "waiting-for-executors", "small-files-write"])
+
+cspec("cluster_skew_join",
+      """Cluster: 3M orders (80% with user_id 0) sort-merge-joined with 500k users,
+      AQE on but spark.sql.adaptive.skewJoin.enabled=false, 12 partitions, three
+      1-core executors: one join task sorts and joins ~2.4M rows.""",
+      expect=[e("skew", "Q6", operator="SortMergeJoin"), e("config-skew-join-off", "Q6")],
+      absent=but(CLUSTER_QUIET + FAILURES + FILES + CONFIG, "config-skew-join-off",
+                 add=["slow-host", "straggler", "driver-stall", "driver-bottleneck",
+                      "spark-listing", "schema-inference"]),
+      observed=["broadcast-missed"],
+      side=["executor-warmup", "waiting-for-executors"])
+
+cspec("cluster_skew_join_aqe",
+      """Cluster: the same skewed join with AQE skew-join handling on (threshold
+      8 MB, advisory size 1 MB): the hot partition is split at map-output
+      boundaries, no join task dominates.""",
+      absent=but(CLUSTER_QUIET + FAILURES + FILES + CONFIG,
+                 add=["skew", "slow-host", "straggler", "driver-stall", "driver-bottleneck",
+                      "spark-listing", "schema-inference"]),
+      observed=["broadcast-missed"],
+      side=["executor-warmup", "waiting-for-executors"])
+
+cspec("cluster_slow_host",
+      """Cluster: balanced data, but every task on the executor of worker
+      127.0.0.3 takes 6 s longer (a throttled host): in each of the four
+      stages with a Python UDF the slowest tasks are all on that host.""",
+      expect=[e("slow-host", [])],
+      absent=but(CLUSTER_QUIET + FAILURES + FILES + CONFIG,
+                 add=["skew", "spill", "driver-stall", "driver-bottleneck", "spark-listing",
+                      "schema-inference", "broadcast-missed", "partitions-too-few"]),
+      side=["executor-warmup", "waiting-for-executors", "straggler"])
+
+cspec("cluster_executor_killed",
+      """Cluster: while the reduce stage of a 3M-row aggregation runs (2 s per
+      task), a driver thread SIGKILLs the executor JVM of worker 127.0.0.3 (its
+      CoarseGrainedExecutorBackend PID): lost task, lost map outputs, reduce
+      tasks fail with FetchFailed, map and reduce stages re-run, the worker
+      starts a replacement executor and the job completes (the FAILED first
+      attempt of the reduce stage is part of this recovery: stage-failure is
+      in neither list, as for the local executor_loss).""",
+      expect=[e("executor-loss", "Q19"), e("task-failures", "Q19")],
+      absent=but(CLUSTER_QUIET + FILES + CONFIG,
+                 add=["skew", "spill", "driver-stall", "driver-bottleneck", "spark-listing",
+                      "schema-inference", "broadcast-missed", "partitions-too-few"]),
+      observed=["fetch-failure"],
+      side=["executor-warmup", "waiting-for-executors", "slow-host", "straggler"])
+
+cspec("cluster_dynamic_allocation",
+      """Cluster: dynamic allocation with shuffle tracking, no initial executors,
+      idle timeout 5 s (10 s with shuffle data), at most 3: the first job waits
+      for executors to start; the driver then idles 25 s and the executors are
+      removed by the allocation manager; the second job waits for new
+      executors again (cold start).""",
+      expect=[e("waiting-for-executors", [])],
+      absent=but(CLUSTER_QUIET + FAILURES + FILES + CONFIG,
+                 add=["skew", "spill", "spark-listing", "schema-inference", "broadcast-missed",
+                      "partitions-too-few", "slow-host"]),
+      observed=["executor-warmup", "driver-stall"],
+      side=["driver-bottleneck", "straggler"])
+
+cspec("cluster_speculation",
+      """Cluster: spark.speculation=true (quantile 0.5, multiplier 2); in a
+      12-task stage over balanced data the first attempt of partition 7 hangs
+      for 40 s; a speculative copy on another executor finishes in about a
+      second and the original is killed.""",
+      expect=[e("straggler", [])],
+      absent=but(CLUSTER_QUIET + ["executor-loss", "fetch-failure", "stage-failure"] + FILES
+                 + CONFIG,
+                 add=["skew", "spill", "spark-listing", "schema-inference", "broadcast-missed",
+                      "partitions-too-few", "driver-stall", "driver-bottleneck"]),
+      side=["executor-warmup", "waiting-for-executors", "slow-host"])
+
+cspec("cluster_listing",
+      """Cluster: spark.read.parquet of 2000 directory paths (one 500-row file
+      each): Spark's own parallel job 'Listing leaf files and directories for
+      2000 paths' runs first, then the query opens 2000 tiny files.""",
+      expect=[e("spark-listing", []), e("small-files-read", "Q5", operator="Scan parquet")],
+      absent=but(CLUSTER_QUIET + FAILURES + CONFIG + ["small-files-write", "row-format-scan"],
+                 add=["skew", "spill", "driver-stall", "driver-bottleneck", "schema-inference",
+                      "broadcast-missed", "partitions-too-few", "slow-host"]),
+      side=["executor-warmup", "waiting-for-executors", "straggler"])
+
+cspec("cluster_schema_inference",
+      """Cluster: 600k events read as JSON (6 files) and as CSV with header and
+      inferSchema (6 files), no schema given: each read first scans the files
+      to infer the schema, then the query reads them again.""",
+      expect=[e("schema-inference", ["Q23"])],
+      absent=but(CLUSTER_QUIET + FAILURES + CONFIG + ["small-files-write", "small-files-read"],
+                 add=["skew", "spill", "driver-stall", "driver-bottleneck", "spark-listing",
+                      "broadcast-missed", "partitions-too-few", "slow-host"]),
+      observed=["row-format-scan"],
+      side=["executor-warmup", "waiting-for-executors", "straggler"])
+
+cspec("cluster_long_job",
+      """Cluster: three rounds of daily reporting over 3M events (balanced
+      aggregations, broadcast join, top-20 sort), several minutes in all, with
+      two real problems inside: a skewed running total per country (80% 'US')
+      in round 1 and a partitionBy(day) write from 12 tasks in round 2 (12
+      tasks x 30 days = 360 files of ~200 KB: expected only when it meets the
+      strict small-files threshold).  The small costs of any cluster run must stay quiet or info.""",
+      expect=[e("skew", "Q3", operator="Window")],
+      absent=but(CLUSTER_QUIET + FAILURES + CONFIG + ["small-files-read", "row-format-scan"],
+                 add=["driver-stall", "driver-bottleneck", "spark-listing", "schema-inference",
+                      "broadcast-missed", "partitions-too-few", "slow-host"]),
+      observed=["small-files-write"],
+      side=["executor-warmup", "waiting-for-executors", "straggler", "spill"])
+
+cspec("cluster_warmup",
+      """Cluster: the first job after the three executors register scores 36
+      balanced partitions with a Python UDF that builds its table once per
+      Python worker (~3 s): the first task on each executor is slow, the others
+      are not; same bytes per task everywhere.  A second job runs warm.""",
+      expect=[e("executor-warmup", [])],
+      absent=but(CLUSTER_QUIET + FAILURES + FILES + CONFIG,
+                 add=["skew", "spill", "driver-stall", "driver-bottleneck", "spark-listing",
+                      "schema-inference", "broadcast-missed", "partitions-too-few", "slow-host"]),
+      side=["waiting-for-executors", "straggler"])
+
+cspec("cluster_driver_stall",
+      """Cluster: an aggregation, collect() of its 100k rows, ~30 s of a plain
+      Python loop over them in the driver while the executors idle, then two
+      more aggregations.""",
+      expect=[e("driver-stall", ["Q1"])],
+      absent=but(CLUSTER_QUIET + FAILURES + FILES + CONFIG,
+                 add=["skew", "spill", "spark-listing", "schema-inference",
+                      "partitions-too-few", "slow-host"]),
+      observed=["driver-bottleneck"],
+      side=["executor-warmup", "waiting-for-executors", "straggler", "broadcast-missed"])
+
+_HEALTHY_OBS = ["executor-warmup", "waiting-for-executors"]
+
+cspec("cluster_healthy_agg",
+      """Cluster, healthy: balanced aggregations (revenue per country and day,
+      spend per user) of 3M events in 8 Parquet files on three 1-core
+      executors; defaults (AQE on).  Must get no warning.""",
+      absent="ALL_BUT_EXPECTED", maybe=[], side=_HEALTHY_OBS, healthy=True)
+
+cspec("cluster_healthy_join",
+      """Cluster, healthy: 3M events broadcast-joined with a 50-row dimension and
+      sort-merge-joined with 300k user profiles (balanced keys), spend per
+      region and segment; defaults (AQE on).  Must get no warning.""",
+      absent="ALL_BUT_EXPECTED", side=_HEALTHY_OBS, healthy=True)
+
+cspec("cluster_healthy_etl",
+      """Cluster, healthy ETL: 3M events filtered, two derived columns, written
+      as 6 Parquet files, read back and counted per country; defaults (AQE
+      on).  Must get no warning.""",
+      absent="ALL_BUT_EXPECTED", side=_HEALTHY_OBS, healthy=True)

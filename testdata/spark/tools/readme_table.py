@@ -28,7 +28,7 @@ def main(root):
             "|---|---|---|---|---|"]
     for e in labels["logs"]:
         sz = size_of(os.path.join(root, e["path"]))
-        exp = "; ".join(f"**{w['problem']}** ({', '.join(w['q'])}): {w['evidence']}"
+        exp = "; ".join(f"**{w['problem']}**{_q(w)}: {w['evidence']}"
                         for w in e["expect"]) or "none (" + str(len(e["absent"])) + " problems must be absent)"
         lay = e["layout"] + ", " + ("plain" if e["codec"] == "none" else e["codec"])
         rows.append(f"| `{e['path']}` | {lay} | {human(sz)} | {e.get('runSeconds', '?')} s | {exp} |")
@@ -38,7 +38,9 @@ def main(root):
     srows = ["| scenario | script | expected problems | what it does |", "|---|---|---|---|"]
     for name in labelspec.ORDER:
         sp = labelspec.SPECS[name]
-        exp = ", ".join(f"{w['problem']} ({'/'.join(w['q'])})" for w in sp["expect"]) or "none"
+        exp = ", ".join(f"{w['problem']}{_q(w, '/')}" for w in sp["expect"]) or "none"
+        if sp.get("observed"):
+            exp += "; when measured: " + ", ".join(sp["observed"])
         skip = sp.get("skip_versions")
         note = (" Not run on " + ", ".join(f"{v} ({why})" for v, why in skip.items()) + ".") if skip else ""
         srows.append(f"| `{name}` | `scenarios/{name}.py` | {exp} | "
@@ -50,6 +52,10 @@ def main(root):
     text = _replace(text, SBEGIN, SEND, "\n".join(srows))
     with open(p, "w") as f:
         f.write(text)
+
+
+def _q(w, sep=", "):
+    return f" ({sep.join(w['q'])})" if w.get("q") else ""
 
 
 def _replace(text, begin, end, body):
