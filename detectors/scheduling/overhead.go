@@ -86,7 +86,9 @@ func runOverhead(p *detectors.Pass) {
 	var tasks int
 	var ov, run, wall, sched, deser, resSer, getRes int64
 	for _, st := range a.Stages {
-		if st.Status == appmodel.StageSkipped {
+		// Spark's own jobs (a listing of thousands of one-path tasks) are
+		// not the application's partitioning: their settings are elsewhere.
+		if st.Status == appmodel.StageSkipped || detectors.OwnWork(a, st) != detectors.NotOwnWork {
 			continue
 		}
 		so := stageOverhead{st: st, sqlExec: detectors.SQLExecution(a, st)}

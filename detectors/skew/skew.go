@@ -18,7 +18,10 @@ var Detector = &detectors.Detector{
 	Name:     "task-skew",
 	Category: "skew",
 	Severity: detectors.Warning,
-	Problems: []string{"skew"},
+	// skew: a skewed partition; straggler: a slow task with ordinary data;
+	// slow-host: the stragglers of several stages on one executor (grouped
+	// by triage).
+	Problems: []string{"skew", "straggler", "slow-host"},
 	Doc: detectors.Doc{
 		Title: "a few tasks of a stage run far longer than the others",
 		Text: `For every stage attempt with enough successful tasks, compares the longest task with the
@@ -45,7 +48,9 @@ waived when at most 30% of the tasks are slow and the slowest holds skewed data,
 keys land on a quarter of the partitions), at least 5 tasks, at least 2 s of excess over the median, and a longest task lasting at least a quarter of the
 stage's wall-clock time (one slow task among thousands of short ones does not hold a stage up), so that short test jobs stay quiet while
 seconds-long skew in small runs is still caught. A slowest task with 3x the median data (and at
-least 8 MiB) is a skewed partition.`,
+least 8 MiB) is a skewed partition. When the longest task read ordinary data (first-wave warm-up of
+fresh executors, a slow host) while another task read skewed data, that task is reported from 3x
+the median duration: warm-up must not hide the skew behind it.`,
 		Questions: []string{"Q3", "Q6", "Q7"},
 	},
 	Params: []detectors.Param{
@@ -53,6 +58,7 @@ least 8 MiB) is a skewed partition.`,
 		{Name: "maxOverMedian", Default: 5, Unit: "ratio", Doc: "longest task over median task duration"},
 		{Name: "maxOverP75", Default: 2, Unit: "ratio", Doc: "longest task over 75th-percentile duration"},
 		{Name: "minExcessMs", Default: 2000, Unit: "ms", Doc: "longest task minus median must exceed this"},
+		{Name: "heavyOverMedian", Default: 3, Unit: "ratio", Doc: "when the longest task read ordinary data (warm-up, a slow host), the task that read skewed data is reported from this many times the median duration"},
 		{Name: "dataRatio", Default: 3, Unit: "ratio", Doc: "slowest task's data over the median task's data for a skewed partition"},
 		{Name: "minSkewBytes", Default: 8 << 20, Unit: "bytes", Doc: "least data the slowest task must read to call the partition skewed"},
 		{Name: "minStageShare", Default: 0.25, Unit: "share", Doc: "the longest task must last at least this share of the stage's wall-clock time"},
@@ -80,6 +86,7 @@ type stageTasks struct {
 	durs  *detectors.TaskRanks
 	datas *detectors.TaskRanks
 	slow  taskData // the longest task (the last of equal ones)
+	heavy taskData // the task that read the most data (the longest of equal ones)
 	nSlow int      // slowTasks' answer, -1 until asked
 }
 
@@ -93,8 +100,12 @@ func gather(st *appmodel.Stage) *stageTasks {
 		if !success(t) {
 			return true
 		}
-		if d := t.M[appmodel.Duration]; s.durs.N() == 0 || d >= s.slow.dur {
-			s.slow = taskData{dur: d, data: dataOf(t), exec: t.Executor, host: t.Host, index: t.Index}
+		td := taskData{dur: t.M[appmodel.Duration], data: dataOf(t), exec: t.Executor, host: t.Host, index: t.Index}
+		if s.durs.N() == 0 || td.dur >= s.slow.dur {
+			s.slow = td
+		}
+		if s.durs.N() == 0 || td.data > s.heavy.data || (td.data == s.heavy.data && td.dur > s.heavy.dur) {
+			s.heavy = td
 		}
 		s.durs.Add(t)
 		s.datas.Add(t)
@@ -133,6 +144,16 @@ func run(p *detectors.Pass) {
 		}
 		q := ts.durs.At(n/2, min(n*3/4, n-1))
 		median, p75 := q[0], q[1]
+		heavy := false
+		// When the longest task read ordinary data (a warm-up or a slow
+		// host) but another read far more than the others and was itself
+		// far slower than the median, that one is the skew to report.
+		if h := ts.heavy; !skewedData(p, ts) && h.index != ts.slow.index && float64(h.data) >= p.Param("minSkewBytes") &&
+			float64(h.data) >= p.Param("dataRatio")*float64(max(ts.datas.Median(), 1)) &&
+			float64(h.dur) >= p.Param("heavyOverMedian")*float64(max(median, 1)) && float64(h.dur-median) >= p.Param("minExcessMs") {
+			ts.slow = h
+			heavy = true
+		}
 		slow := ts.slow
 		if median < 1 {
 			median = 1
@@ -143,7 +164,7 @@ func run(p *detectors.Pass) {
 		ratio := float64(slow.dur) / float64(median)
 		ratioP75 := float64(slow.dur) / float64(p75)
 		excess := slow.dur - median
-		if ratio < p.Param("maxOverMedian") || float64(excess) < p.Param("minExcessMs") {
+		if (!heavy && ratio < p.Param("maxOverMedian")) || float64(excess) < p.Param("minExcessMs") {
 			continue
 		}
 		// A slow task that is a small part of a long stage (thousands of
@@ -157,7 +178,7 @@ func run(p *detectors.Pass) {
 		if ratioP75 < p.Param("maxOverP75") && !(skewedData(p, ts) && slowShare(p, ts, median) <= p.Param("maxSlowShare")) {
 			continue
 		}
-		report(p, st, ts, median, p75, slow, ratio, ratioP75)
+		report(p, st, ts, median, p75, slow, ratio, ratioP75, heavy)
 	}
 }
 
@@ -173,7 +194,7 @@ func slowShare(p *detectors.Pass, ts *stageTasks, median int64) float64 {
 	return float64(ts.slowTasks(p, median)) / float64(ts.durs.N())
 }
 
-func report(p *detectors.Pass, st *appmodel.Stage, ts *stageTasks, median, p75 int64, slow taskData, ratio, ratioP75 float64) {
+func report(p *detectors.Pass, st *appmodel.Stage, ts *stageTasks, median, p75 int64, slow taskData, ratio, ratioP75 float64, heavy bool) {
 	a := p.App
 	medData := ts.datas.Median()
 	maxData := ts.datas.Max()
@@ -242,8 +263,12 @@ func report(p *detectors.Pass, st *appmodel.Stage, ts *stageTasks, median, p75 i
 	}
 	if skewedPartition {
 		f.Evidence = append(f.Evidence, detectors.EvT("slowest task data / median", dataRatio, "ratio", "≥", p.Param("dataRatio")))
-		f.Message = fmt.Sprintf("Skewed partition in %s: the slowest task took %s (%s the median %s) and read %s, %s the median task",
-			stageName, units.Millis(slow.dur), units.Ratio(ratio), units.Millis(median), units.Bytes(slow.data), units.Ratio(dataRatio))
+		who := "the slowest task"
+		if heavy {
+			who = "the task with the most data"
+		}
+		f.Message = fmt.Sprintf("Skewed partition in %s: %s took %s (%s the median %s) and read %s, %s the median task",
+			stageName, who, units.Millis(slow.dur), units.Ratio(ratio), units.Millis(median), units.Bytes(slow.data), units.Ratio(dataRatio))
 		switch {
 		case st.Totals[appmodel.InputBytes] > st.Totals.ShuffleReadBytes():
 			// The stage reads files: the big partition is an input split.

@@ -45,15 +45,36 @@ func warmUp(c *Context) {
 					"and task threads, not a skewed partition or a slow host. Speculation cannot help (every copy would warm up too). Long-lived executors, " +
 					"fewer short applications, or a warm-up query amortize it."}
 			f.Subject.ExecutorID = ""
+			note(f, reclassifiedNote+"first-wave warm-up, not skew")
 			demote(f, detectors.Info, "first-wave warm-up, not skew")
 		case w.coldStart(c.App, &first):
 			f.Message = fmt.Sprintf("Not skew: executor cold start in stage %d: each of its %s was the first task of a new executor "+
 				"(deserialization %s of the slowest task's %s)", st.ID, units.Plural(w.nSlow, "slow task"), units.Millis(w.slowDeser), units.Millis(w.slowDur))
 			f.Advice = coldStartAdvice(c.App)
 			f.Subject.ExecutorID = ""
+			note(f, reclassifiedNote+"executor cold start, not skew")
 			demote(f, detectors.Info, "executor cold start, not skew")
 		}
 	}
+}
+
+// reclassifiedNote starts the note of a finding that triage found is not
+// the problem its detector looked for.
+const reclassifiedNote = "reclassified: "
+
+// Reclassified reports whether triage found that f is not the problem its
+// detector looked for: warm-up or a cold start instead of skew, Spark's own
+// work instead of the application's. Scoring counts it for no problem.
+func Reclassified(f *detectors.Finding) bool {
+	if isOwnWork(f) {
+		return true
+	}
+	for _, n := range f.Triage {
+		if strings.HasPrefix(n, reclassifiedNote) {
+			return true
+		}
+	}
+	return false
 }
 
 type wave struct {
