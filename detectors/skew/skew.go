@@ -44,7 +44,7 @@ finding says so: AQE already acted and the skew that remains is beyond what it s
 with a max over 5 s; spark-advisor warns at 5x with at least 10 tasks; Databricks' UI guide calls a
 stage skewed when the max is over 1.5x the 75th percentile; Azure's HDInsight diagnosis uses 3x the
 average and 30 s. We require max/median ≥ 5 and max/p75 ≥ 2 (a long tail alone is not skew; the p75 rule is
-waived when at most 30% of the tasks are slow and the slowest holds skewed data, as when a few hot
+waived when the slowest holds skewed data and at most 30% of the tasks are slow or hold skewed data, as when a few hot
 keys land on a quarter of the partitions), at least 5 tasks, at least 2 s of excess over the median, and a longest task lasting at least a quarter of the
 stage's wall-clock time (one slow task among thousands of short ones does not hold a stage up), so that short test jobs stay quiet while
 seconds-long skew in small runs is still caught. A slowest task with 3x the median data (and at
@@ -175,7 +175,14 @@ func run(p *detectors.Pass) {
 		// A long tail (the 75th percentile close to the max) is not skew,
 		// unless a minority of tasks holds most of the data: 4 hot keys
 		// hashed to 4 of 16 partitions put the p75 on a hot task.
-		if ratioP75 < p.Param("maxOverP75") && !(skewedData(p, ts) && slowShare(p, ts, median) <= p.Param("maxSlowShare")) {
+		// When the slow task holds skewed data, the minority that matters
+		// is the tasks with skewed data: slow warm-up tasks of the first
+		// wave do not make the skew a long tail.
+		share := 1.0
+		if skewedData(p, ts) {
+			share = min(slowShare(p, ts, median), heavyShare(p, ts))
+		}
+		if ratioP75 < p.Param("maxOverP75") && !(skewedData(p, ts) && share <= p.Param("maxSlowShare")) {
 			continue
 		}
 		report(p, st, ts, median, p75, slow, ratio, ratioP75, heavy)
@@ -187,6 +194,20 @@ func run(p *detectors.Pass) {
 func skewedData(p *detectors.Pass, ts *stageTasks) bool {
 	med := max(ts.datas.Median(), 1)
 	return float64(ts.slow.data)/float64(med) >= p.Param("dataRatio") && float64(ts.slow.data) >= p.Param("minSkewBytes")
+}
+
+// heavyShare is the share of tasks that read skewed data (at least
+// dataRatio times the median task's data and minSkewBytes).
+func heavyShare(p *detectors.Pass, ts *stageTasks) float64 {
+	med := float64(max(ts.datas.Median(), 1))
+	n := 0
+	ts.st.Tasks(func(t *appmodel.Task) bool {
+		if d := float64(dataOf(t)); t.Status == appmodel.TaskSuccess && d >= p.Param("dataRatio")*med && d >= p.Param("minSkewBytes") {
+			n++
+		}
+		return true
+	})
+	return float64(n) / float64(max(ts.durs.N(), 1))
 }
 
 // slowShare is the share of tasks far slower than the median.
