@@ -50,7 +50,10 @@ stage's wall-clock time (one slow task among thousands of short ones does not ho
 seconds-long skew in small runs is still caught. A slowest task with 3x the median data (and at
 least 8 MiB) is a skewed partition. When the longest task read ordinary data (first-wave warm-up of
 fresh executors, a slow host) while another task read skewed data, that task is reported from 3x
-the median duration: warm-up must not hide the skew behind it.`,
+the median duration: warm-up must not hide the skew behind it. An executor whose median task, with
+the same data, is 1.8x the other executors' (and 2 s longer) in at least two stages of at least 5
+tasks, on a cluster of at least three executors, is a slow executor (a slow or busy host); its
+stages are reported as stragglers and grouped into one finding.`,
 		Questions: []string{"Q3", "Q6", "Q7"},
 	},
 	Params: []detectors.Param{
@@ -64,6 +67,8 @@ the median duration: warm-up must not hide the skew behind it.`,
 		{Name: "minStageShare", Default: 0.25, Unit: "share", Doc: "the longest task must last at least this share of the stage's wall-clock time"},
 		{Name: "maxSlowShare", Default: 0.3, Unit: "share", Doc: "when the 75th percentile is itself slow, the largest share of slow tasks still called skew (they must also hold skewed data)"},
 		{Name: "errorShare", Default: 0.3, Unit: "share", Doc: "raise to error when the estimated saving exceeds this share of the application's duration"},
+		{Name: "slowHostRatio", Default: 1.8, Unit: "ratio", Doc: "median task on one executor over the median on the others, with the same data, for a slow executor"},
+		{Name: "slowHostStages", Default: 2, Unit: "count", Doc: "stages in which an executor must be slow to be reported as a slow executor"},
 	},
 	Run: run,
 }
@@ -132,6 +137,12 @@ func (s *stageTasks) slowTasks(p *detectors.Pass, median int64) int {
 }
 
 func run(p *detectors.Pass) {
+	reported := map[[2]int]bool{}
+	runStages(p, reported)
+	slowExecutors(p, reported)
+}
+
+func runStages(p *detectors.Pass, reported map[[2]int]bool) {
 	a := p.App
 	for _, st := range a.Stages {
 		if st.Status == appmodel.StageSkipped || st.NumCompleteTasks < int(p.Param("minTasks")) {
@@ -186,6 +197,7 @@ func run(p *detectors.Pass) {
 			continue
 		}
 		report(p, st, ts, median, p75, slow, ratio, ratioP75, heavy)
+		reported[st.Key()] = true
 	}
 }
 

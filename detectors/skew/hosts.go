@@ -1,0 +1,130 @@
+package skew
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/sparkdiag/sparkdiag/advice/units"
+	"github.com/sparkdiag/sparkdiag/detectors"
+	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
+)
+
+// slowExec is one executor whose tasks in one stage ran far longer than the
+// other executors' tasks with the same data.
+type slowExec struct {
+	st           *appmodel.Stage
+	exec, host   string
+	tasks        int
+	med, others  int64 // median task durations: this executor's, the others'
+	data, oData  int64 // median task data
+	slowestIndex int
+}
+
+// slowExecutors finds, stage by stage, executors whose tasks all ran slow
+// with ordinary data; an executor that does so in several stages is a slow
+// or busy host. Each of its stages is reported as a straggler, and triage
+// groups them into one slow-executor finding. Stages already reported are
+// left out.
+func slowExecutors(p *detectors.Pass, reported map[[2]int]bool) {
+	a := p.App
+	byExec := map[string][]slowExec{}
+	var order []string
+	for _, st := range a.Stages {
+		if st.Status == appmodel.StageSkipped || reported[st.Key()] || st.NumCompleteTasks < int(p.Param("minTasks")) {
+			continue
+		}
+		type agg struct {
+			host        string
+			durs, datas []int64
+			slowest     int64
+			index       int
+		}
+		per := map[string]*agg{}
+		st.Tasks(func(t *appmodel.Task) bool {
+			if t.Status != appmodel.TaskSuccess || t.Executor == "" {
+				return true
+			}
+			g := per[t.Executor]
+			if g == nil {
+				g = &agg{host: t.Host}
+				per[t.Executor] = g
+			}
+			d := t.M[appmodel.Duration]
+			g.durs = append(g.durs, d)
+			g.datas = append(g.datas, dataOf(t))
+			if d >= g.slowest {
+				g.slowest, g.index = d, t.Index
+			}
+			return true
+		})
+		if len(per) < 3 {
+			continue // with two executors, which one is slow is a matter of opinion
+		}
+		for e, g := range per {
+			if len(g.durs) < 2 {
+				continue
+			}
+			var od, odata []int64
+			for o, h := range per {
+				if o != e {
+					od = append(od, h.durs...)
+					odata = append(odata, h.datas...)
+				}
+			}
+			med, others := median64(g.durs), median64(od)
+			data, oData := median64(g.datas), median64(odata)
+			if float64(med) < p.Param("slowHostRatio")*float64(max(others, 1)) || float64(med-others) < p.Param("minExcessMs") ||
+				float64(data) > 1.5*float64(oData)+float64(1<<20) {
+				continue
+			}
+			if byExec[e] == nil {
+				order = append(order, e)
+			}
+			byExec[e] = append(byExec[e], slowExec{st: st, exec: e, host: g.host, tasks: len(g.durs), med: med, others: others, data: data, oData: oData, slowestIndex: g.index})
+		}
+	}
+	slices.Sort(order)
+	for _, e := range order {
+		ss := byExec[e]
+		if len(ss) < int(p.Param("slowHostStages")) {
+			continue
+		}
+		var stages []string
+		for _, s := range ss {
+			stages = append(stages, fmt.Sprint(s.st.ID))
+		}
+		for _, s := range ss {
+			f := detectors.Finding{
+				Subject:  detectors.StageSubject(s.st),
+				CallSite: detectors.CallSite(a, s.st),
+				Evidence: []detectors.Evidence{
+					detectors.Ev("median task on this executor", float64(s.med), "ms"),
+					detectors.Ev("median task on the other executors", float64(s.others), "ms"),
+					detectors.EvT("this executor / the others", float64(s.med)/float64(max(s.others, 1)), "ratio", "≥", p.Param("slowHostRatio")),
+					detectors.Ev("tasks on this executor", float64(s.tasks), "count"),
+					detectors.Ev("median task data on this executor", float64(s.data), "bytes"),
+					detectors.Ev("median task data on the others", float64(s.oData), "bytes"),
+					detectors.EvT("stages where this executor was slow", float64(len(ss)), "count", "≥", p.Param("slowHostStages")),
+				},
+				// The stage waited about one slow task longer than it
+				// would have on a healthy executor.
+				Impact: detectors.StageImpact(a, s.st, s.med-s.others),
+			}
+			f.Subject.ExecutorID = e
+			f.Message = fmt.Sprintf("Straggler in stage %d: every task on executor %s (%s) ran slow, a median of %s against %s on the other executors with the same data; "+
+				"the same in stages %s", s.st.ID, e, s.host, units.Millis(s.med), units.Millis(s.others), strings.Join(stages, ", "))
+			f.Advice = stragglerAdvice(a, s.st, taskData{exec: e, host: s.host})
+			p.Report(f)
+		}
+	}
+}
+
+func median64(xs []int64) int64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	c := slices.Clone(xs)
+	slices.Sort(c)
+	return c[len(c)/2]
+}
