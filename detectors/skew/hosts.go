@@ -128,3 +128,71 @@ func median64(xs []int64) int64 {
 	slices.Sort(c)
 	return c[len(c)/2]
 }
+
+// speculated reports, for a stage that no other rule reported, a straggler
+// that speculation caught: an attempt killed because a speculative copy of
+// the same task succeeded, after running far longer than the median task.
+// Speculation already saved the time, so the finding is info: it points at
+// the executor or host that was slow.
+func speculated(p *detectors.Pass, reported map[[2]int]bool) {
+	a := p.App
+	for _, st := range a.Stages {
+		if st.Status == appmodel.StageSkipped || reported[st.Key()] || st.NumSpeculative == 0 {
+			continue
+		}
+		won := map[int]int64{} // task index → duration of its successful speculative copy
+		var durs []int64
+		st.Tasks(func(t *appmodel.Task) bool {
+			if t.Status == appmodel.TaskSuccess {
+				durs = append(durs, t.M[appmodel.Duration])
+				if t.Speculative {
+					won[t.Index] = t.M[appmodel.Duration]
+				}
+			}
+			return true
+		})
+		if len(durs) < int(p.Param("minTasks")) || len(won) == 0 {
+			continue
+		}
+		med := median64(durs)
+		var worst *appmodel.Task
+		var worstDur int64
+		st.Tasks(func(t *appmodel.Task) bool {
+			if t.Status != appmodel.TaskKilled || t.Speculative {
+				return true
+			}
+			if _, ok := won[t.Index]; !ok {
+				return true
+			}
+			if d := t.FinishTime - t.LaunchTime; d > worstDur {
+				c := *t
+				worst, worstDur = &c, d
+			}
+			return true
+		})
+		if worst == nil || float64(worstDur) < p.Param("heavyOverMedian")*float64(max(med, 1)) || float64(worstDur-med) < p.Param("minExcessMs") {
+			continue
+		}
+		f := detectors.Finding{
+			Severity: detectors.Info,
+			Subject:  detectors.StageSubject(st),
+			CallSite: detectors.CallSite(a, st),
+			Evidence: []detectors.Evidence{
+				detectors.Ev("killed attempt's run time", float64(worstDur), "ms"),
+				detectors.Ev("its speculative copy", float64(won[worst.Index]), "ms"),
+				detectors.Ev("median task", float64(med), "ms"),
+				detectors.EvT("killed attempt / median", float64(worstDur)/float64(max(med, 1)), "ratio", "≥", p.Param("heavyOverMedian")),
+				detectors.Ev("speculative tasks", float64(st.NumSpeculative), "count"),
+			},
+			Impact: detectors.StageImpact(a, st, 0),
+		}
+		f.Subject.ExecutorID = worst.Executor
+		f.Message = fmt.Sprintf("Straggler in stage %d caught by speculation: task %d ran %s on executor %s (%s), %s the median %s, before a speculative copy finished in %s",
+			st.ID, worst.Index, units.Millis(worstDur), worst.Executor, worst.Host, units.Ratio(float64(worstDur)/float64(max(med, 1))), units.Millis(med), units.Millis(won[worst.Index]))
+		f.Advice = detectors.Advice{Questions: []string{"Q3", "Q1"}, Changes: []detectors.Change{},
+			Explanation: fmt.Sprintf("Speculative execution re-ran the slow task elsewhere and saved the wait. The slow attempt ran on executor %s (%s): "+
+				"if that host is slow in other stages too, look at its load, disks and GC, or exclude it.", worst.Executor, worst.Host)}
+		p.Report(f)
+		reported[st.Key()] = true
+	}
+}

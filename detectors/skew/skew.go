@@ -53,7 +53,9 @@ fresh executors, a slow host) while another task read skewed data, that task is 
 the median duration: warm-up must not hide the skew behind it. An executor whose median task, with
 the same data, is 1.8x the other executors' (and 2 s longer) in at least two stages of at least 5
 tasks, on a cluster of at least three executors, is a slow executor (a slow or busy host); its
-stages are reported as stragglers and grouped into one finding.`,
+stages are reported as stragglers and grouped into one finding. A task attempt killed because its
+speculative copy succeeded, after 3x the median duration, is reported as info: speculation caught
+the straggler, and the finding names where it ran.`,
 		Questions: []string{"Q3", "Q6", "Q7"},
 	},
 	Params: []detectors.Param{
@@ -139,6 +141,7 @@ func (s *stageTasks) slowTasks(p *detectors.Pass, median int64) int {
 func run(p *detectors.Pass) {
 	reported := map[[2]int]bool{}
 	runStages(p, reported)
+	speculated(p, reported)
 	slowExecutors(p, reported)
 }
 
