@@ -23,15 +23,15 @@ type slowExec struct {
 
 // slowExecutors finds, stage by stage, executors whose tasks all ran slow
 // with ordinary data; an executor that does so in several stages is a slow
-// or busy host. Each of its stages is reported as a straggler, and triage
-// groups them into one slow-executor finding. Stages already reported are
-// left out.
+// or busy host. Each of its stages not reported yet is reported as a
+// straggler, and triage groups them, with the stages already reported for
+// a straggler on it, into one slow-executor finding.
 func slowExecutors(p *detectors.Pass, reported map[[2]int]bool) {
 	a := p.App
 	byExec := map[string][]slowExec{}
 	var order []string
 	for _, st := range a.Stages {
-		if st.Status == appmodel.StageSkipped || reported[st.Key()] || st.NumCompleteTasks < int(p.Param("minTasks")) {
+		if st.Status == appmodel.StageSkipped || st.NumCompleteTasks < int(p.Param("minTasks")) {
 			continue
 		}
 		type agg struct {
@@ -95,6 +95,9 @@ func slowExecutors(p *detectors.Pass, reported map[[2]int]bool) {
 			stages = append(stages, fmt.Sprint(s.st.ID))
 		}
 		for _, s := range ss {
+			if reported[s.st.Key()] {
+				continue // already a finding (a straggler there): triage groups it with these
+			}
 			f := detectors.Finding{
 				Subject:  detectors.StageSubject(s.st),
 				CallSite: detectors.CallSite(a, s.st),

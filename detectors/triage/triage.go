@@ -538,7 +538,7 @@ func groupSlowExecutors(c *Context, fs []detectors.Finding) []detectors.Finding 
 		if ex := c.App.Executor(e); ex != nil {
 			host = ex.Host
 		}
-		g.Message = fmt.Sprintf("Slow executor %s (%s): it ran the slowest task, with ordinary data, of %d stages (%s); %s",
+		g.Message = fmt.Sprintf("Slow executor %s (%s): its tasks ran slow with ordinary data in %d stages (%s); %s",
 			e, host, len(idx), strings.Join(stages, ", "), lowerFirst(g.Message))
 		g.Impact.SavingsMs = min(total, c.AppMs)
 		setWall(c, g, wall)

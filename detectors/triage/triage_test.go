@@ -35,7 +35,7 @@ func TestRealLogs(t *testing.T) {
 	}{
 		{[]string{"triage", "executors_removed_eventlog_compressed.zstd"}, []expect{
 			// One slow executor, one finding, listing the other stages.
-			{id: "SKEW001-stage31.0", severity: "warning", prefix: "Slow executor 6 (10.0.1.73)", related: []string{"SKEW001", "SKEW001"}},
+			{id: "SKEW001-stage31.0", severity: "warning", prefix: "Slow executor 6 (10.0.1.73)", related: []string{"SKEW001", "SKEW001", "SKEW001"}},
 			{id: "SKEW001-stage33.0"}, {id: "SKEW001-stage35.0"},
 			// Spark's own file listing: one finding, info, no repartitioning.
 			{id: "SKEW001-stage0.0", severity: "info", prefix: "Spark's own file listing"},
