@@ -22,21 +22,32 @@ const (
 	OwnSubqueryAQE OwnWorkKind = "adaptive re-planning"
 )
 
-// OwnWork tells whether stage st runs one of Spark's own jobs, and which.
-// It reads the job description Spark sets on its internal jobs ("Listing
-// leaf files and directories for N paths", "broadcast exchange (runId
-// …)") and, for jobs run outside any SQL execution, the call stack of the
-// stage (a DataFrameReader call that infers or merges the schema).
-func OwnWork(a *appmodel.Application, st *appmodel.Stage) OwnWorkKind {
-	if st == nil {
-		return NotOwnWork
-	}
-	descs := []string{st.Description}
-	var inSQL bool
+// OwnWorkStages classifies every stage attempt of the application once
+// and returns the ones that run Spark's own work, by stage key, with their
+// kind. It reads the job description Spark sets on its internal jobs
+// ("Listing leaf files and directories for N paths", "broadcast exchange
+// (runId …)") and, for jobs run outside any SQL execution, the call stack
+// of the stage (a DataFrameReader call that infers or merges the schema).
+func OwnWorkStages(a *appmodel.Application) map[[2]int]OwnWorkKind {
+	jobs := map[int][]*appmodel.Job{} // stage ID → the jobs that hold it
 	for _, j := range a.Jobs {
-		if !containsInt(j.StageIDs, st.ID) {
-			continue
+		for _, id := range j.StageIDs {
+			jobs[id] = append(jobs[id], j)
 		}
+	}
+	out := map[[2]int]OwnWorkKind{}
+	for _, st := range a.Stages {
+		if k := ownWork(st, jobs[st.ID]); k != NotOwnWork {
+			out[st.Key()] = k
+		}
+	}
+	return out
+}
+
+func ownWork(st *appmodel.Stage, jobs []*appmodel.Job) OwnWorkKind {
+	descs := []string{st.Description}
+	inSQL := st.SQLExecutionID >= 0
+	for _, j := range jobs {
 		descs = append(descs, j.Description, j.JobGroup)
 		if j.SQLExecutionID >= 0 {
 			inSQL = true
@@ -50,9 +61,6 @@ func OwnWork(a *appmodel.Application, st *appmodel.Stage) OwnWorkKind {
 			return OwnBroadcast
 		}
 	}
-	if st.SQLExecutionID >= 0 {
-		inSQL = true
-	}
 	if !inSQL && schemaCall(st.Details) {
 		return OwnSchema
 	}
@@ -64,15 +72,6 @@ func OwnWork(a *appmodel.Application, st *appmodel.Stage) OwnWorkKind {
 func schemaCall(details string) bool {
 	for _, m := range []string{"inferSchema", "mergeSchemasInParallel", "InferSchema", "readParquetFootersInParallel", "SchemaMergeUtils"} {
 		if strings.Contains(details, m) {
-			return true
-		}
-	}
-	return false
-}
-
-func containsInt(xs []int, x int) bool {
-	for _, y := range xs {
-		if y == x {
 			return true
 		}
 	}

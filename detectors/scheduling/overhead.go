@@ -85,10 +85,11 @@ func runOverhead(p *detectors.Pass) {
 	var all []stageOverhead
 	var tasks int
 	var ov, run, wall, sched, deser, resSer, getRes int64
+	own := detectors.OwnWorkStages(a)
 	for _, st := range a.Stages {
 		// Spark's own jobs (a listing of thousands of one-path tasks) are
 		// not the application's partitioning: their settings are elsewhere.
-		if st.Status == appmodel.StageSkipped || detectors.OwnWork(a, st) != detectors.NotOwnWork {
+		if st.Status == appmodel.StageSkipped || own[st.Key()] != detectors.NotOwnWork {
 			continue
 		}
 		so := stageOverhead{st: st, sqlExec: detectors.SQLExecution(a, st)}

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/sparkdiag/sparkdiag/advice/units"
+	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
 )
 
 // WriteDoc writes the triage rules as Markdown (docs/detectors.md,
@@ -50,5 +51,5 @@ func WriteDoc(w io.Writer) {
 		"the same evidence (one broadcast reached through several plan references) are one. The group keeps the ID of its "+
 		"most severe, most costly member and its savings are the members' sum, counted once.\n")
 	fmt.Fprintf(w, "- No finding claims more wall-clock or savings than the application ran; an application whose timestamps "+
-		"are impossible (an end before its start, more than %s long) keeps its timing findings at info.\n\n", units.Millis(r.MaxAppMs))
+		"are impossible (an end before its start, more than %s long) keeps its timing findings at info.\n\n", units.Millis(appmodel.MaxAppDuration))
 }

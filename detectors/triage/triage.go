@@ -52,9 +52,6 @@ type Rules struct {
 	// ErrorShare is the least share of the wall-clock a performance
 	// finding must cost to stay an error.
 	ErrorShare float64
-	// MaxAppMs is the longest application duration taken at face value;
-	// a longer one (or an end before the start) has impossible timestamps.
-	MaxAppMs int64
 }
 
 // DefaultRules are the rules the reports use.
@@ -63,7 +60,6 @@ var DefaultRules = Rules{
 	SmallMs: 1_000, SmallShare: 0.05,
 	ErrorShare: 0.10,
 	OwnWorkMs:  30_000, OwnWorkShare: 0.3,
-	MaxAppMs: 366 * 24 * 3600 * 1000,
 }
 
 // Processor is one step of the chain.
@@ -81,9 +77,6 @@ type Context struct {
 	Rules    Rules
 	// AppMs is the application's wall-clock in ms (at least 1).
 	AppMs int64
-	// TimesSuspect is set when the application's timestamps cannot be
-	// right: timing findings are then kept out of the warnings.
-	TimesSuspect bool
 }
 
 // Chain is the fixed order of the processors.
@@ -155,9 +148,6 @@ func demote(f *detectors.Finding, to detectors.Severity, format string, args ...
 
 func sanity(c *Context) {
 	a := c.App
-	if a.Start > 0 && a.End > 0 && (a.End < a.Start || a.End-a.Start > c.Rules.MaxAppMs) {
-		c.TimesSuspect = true
-	}
 	for i := range c.Findings {
 		f := &c.Findings[i]
 		im := &f.Impact
@@ -176,7 +166,10 @@ func sanity(c *Context) {
 			im.SavingsMs = c.AppMs
 		}
 		im.WallClockShare = min(max(im.WallClockShare, 0), 1)
-		if c.TimesSuspect && performance(f) {
+		// The model judges the application's own times
+		// (appmodel.Application.TimesSuspect): timing findings built on
+		// them are kept out of the warnings.
+		if a.TimesSuspect && performance(f) {
 			demote(f, detectors.Info, "the application's timestamps are impossible (%s to %s), so its timings cannot be trusted",
 				appmodel.FormatTime(a.Start), appmodel.FormatTime(a.End))
 		}
@@ -277,6 +270,7 @@ func subjectStage(a *appmodel.Application, f *detectors.Finding) *appmodel.Stage
 }
 
 func ownWork(c *Context) {
+	own := detectors.OwnWorkStages(c.App)
 	byKind := map[detectors.OwnWorkKind][]detectors.Finding{}
 	var kinds []detectors.OwnWorkKind
 	out := c.Findings[:0:0]
@@ -285,7 +279,10 @@ func ownWork(c *Context) {
 			out = append(out, f)
 			continue
 		}
-		kind := detectors.OwnWork(c.App, subjectStage(c.App, &f))
+		var kind detectors.OwnWorkKind
+		if st := subjectStage(c.App, &f); st != nil {
+			kind = own[st.Key()]
+		}
 		if kind == detectors.NotOwnWork {
 			out = append(out, f)
 			continue
@@ -299,7 +296,7 @@ func ownWork(c *Context) {
 		fs := byKind[kind]
 		rep := representative(fs)
 		g := fs[rep]
-		stages := ownStages(c.App, kind)
+		stages := ownStages(c.App, own, kind)
 		var wall int64
 		maxTasks := 0
 		for _, st := range stages {
@@ -352,10 +349,10 @@ func isOwnWork(f *detectors.Finding) bool {
 }
 
 // ownStages are the stage attempts of one kind of Spark's own work.
-func ownStages(a *appmodel.Application, kind detectors.OwnWorkKind) []*appmodel.Stage {
+func ownStages(a *appmodel.Application, own map[[2]int]detectors.OwnWorkKind, kind detectors.OwnWorkKind) []*appmodel.Stage {
 	var out []*appmodel.Stage
 	for _, st := range a.Stages {
-		if st.Status != appmodel.StageSkipped && detectors.OwnWork(a, st) == kind {
+		if st.Status != appmodel.StageSkipped && own[st.Key()] == kind {
 			out = append(out, st)
 		}
 	}

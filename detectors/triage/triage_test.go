@@ -170,8 +170,10 @@ func TestSanity(t *testing.T) {
 	if got[0].Impact.SavingsMs > 110_000 || got[0].Impact.WallClockMs > 110_000 {
 		t.Errorf("impact not clamped: %+v", got[0].Impact)
 	}
-	// A 930-day application.
+	// A 930-day application, flagged as the model flags it
+	// (appmodel's TestAnomalies).
 	long := app(930 * 24 * 3600 * 1000)
+	long.TimesSuspect = true
 	got = triage.Run(long, []detectors.Finding{stageFinding("SKEW001", "skew", detectors.Error, 1, 900_000_000, 900_000_000),
 		stageFinding("FAIL002", "reliability", detectors.Error, 1, 0, 0)})
 	for _, f := range got {
@@ -184,7 +186,7 @@ func TestSanity(t *testing.T) {
 		}
 	}
 	// An end before the start.
-	back := &appmodel.Application{Start: 1_600_000_100_000, End: 1_600_000_000_000}
+	back := &appmodel.Application{Start: 1_600_000_100_000, End: 1_600_000_000_000, TimesSuspect: true}
 	got = triage.Run(back, []detectors.Finding{stageFinding("GC001", "memory", detectors.Warning, 1, 50_000, 60_000)})
 	if got[0].Severity != detectors.Info {
 		t.Errorf("an application that ends before it starts: %s", got[0].Severity)
