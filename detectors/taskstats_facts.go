@@ -3,6 +3,7 @@ package detectors
 import (
 	"math/bits"
 	"slices"
+	"sort"
 
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
 )
@@ -338,4 +339,35 @@ func coarseBounds(b int) (lo, hi int64) {
 	l, h := magBounds(magBuckets - 1 - b)
 	h = min(h, 1<<63)
 	return -int64(h), -int64(l) // h = 1<<63 is MinInt64's magnitude
+}
+
+// MedianInt64 is the upper median of xs (xs[n/2] once sorted), 0 when xs is
+// empty; xs is not changed.
+func MedianInt64(xs []int64) int64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	c := slices.Clone(xs)
+	slices.Sort(c)
+	return c[len(c)/2]
+}
+
+// MedianExcluding is the upper median of the multiset all minus mine, both
+// sorted, mine drawn from all; 0 when nothing is left. It costs
+// O(log len(all) · log len(mine)), so that each executor of a stage can be
+// compared with all the others without copying the others' values.
+func MedianExcluding(all, mine []int64) int64 {
+	left := len(all) - len(mine)
+	if left <= 0 {
+		return 0
+	}
+	rank := left / 2 // the (rank+1)-th smallest value that is not mine
+	// The smallest value v of all with count(all ≤ v) − count(mine ≤ v) > rank.
+	i := sort.Search(len(all), func(i int) bool {
+		v := all[i]
+		inAll := sort.Search(len(all), func(k int) bool { return all[k] > v })
+		inMine := sort.Search(len(mine), func(k int) bool { return mine[k] > v })
+		return inAll-inMine > rank
+	})
+	return all[i]
 }

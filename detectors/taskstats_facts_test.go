@@ -151,3 +151,32 @@ func TestTaskRanksStage(t *testing.T) {
 		t.Fatal("no stage with tasks")
 	}
 }
+
+// TestMedianExcluding against the median of the copied remainder.
+func TestMedianExcluding(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for n := 1; n < 60; n++ {
+		all := make([]int64, n)
+		for i := range all {
+			all[i] = int64(rng.Intn(8)) // many equal values
+		}
+		slices.Sort(all)
+		for k := 0; k < n; k++ {
+			pick := rng.Perm(n)[:k]
+			slices.Sort(pick)
+			var mine, rest []int64
+			j := 0
+			for i, v := range all {
+				if j < len(pick) && pick[j] == i {
+					mine = append(mine, v)
+					j++
+				} else {
+					rest = append(rest, v)
+				}
+			}
+			if got, want := MedianExcluding(all, mine), MedianInt64(rest); got != want {
+				t.Fatalf("all %v mine %v: %d, want %d", all, mine, got, want)
+			}
+		}
+	}
+}

@@ -61,19 +61,24 @@ func slowExecutors(p *detectors.Pass, reported map[[2]int]bool) {
 		if len(per) < 3 {
 			continue // with two executors, which one is slow is a matter of opinion
 		}
+		// Each executor against all the others: one sorted copy of the
+		// stage's values, each executor's own sorted, and the others'
+		// median by rank (not a copy of the others per executor).
+		var allDurs, allDatas []int64
+		for _, g := range per {
+			slices.Sort(g.durs)
+			slices.Sort(g.datas)
+			allDurs = append(allDurs, g.durs...)
+			allDatas = append(allDatas, g.datas...)
+		}
+		slices.Sort(allDurs)
+		slices.Sort(allDatas)
 		for e, g := range per {
 			if len(g.durs) < 2 {
 				continue
 			}
-			var od, odata []int64
-			for o, h := range per {
-				if o != e {
-					od = append(od, h.durs...)
-					odata = append(odata, h.datas...)
-				}
-			}
-			med, others := median64(g.durs), median64(od)
-			data, oData := median64(g.datas), median64(odata)
+			med, others := g.durs[len(g.durs)/2], detectors.MedianExcluding(allDurs, g.durs)
+			data, oData := g.datas[len(g.datas)/2], detectors.MedianExcluding(allDatas, g.datas)
 			if float64(med) < p.Param("slowHostRatio")*float64(max(others, 1)) || float64(med-others) < p.Param("minExcessMs") ||
 				float64(data) > 1.5*float64(oData)+float64(1<<20) {
 				continue
@@ -123,15 +128,6 @@ func slowExecutors(p *detectors.Pass, reported map[[2]int]bool) {
 	}
 }
 
-func median64(xs []int64) int64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	c := slices.Clone(xs)
-	slices.Sort(c)
-	return c[len(c)/2]
-}
-
 // speculated reports, for a stage that no other rule reported, a straggler
 // that speculation caught: an attempt killed because a speculative copy of
 // the same task succeeded, after running far longer than the median task.
@@ -157,7 +153,7 @@ func speculated(p *detectors.Pass, reported map[[2]int]bool) {
 		if len(durs) < int(p.Param("minTasks")) || len(won) == 0 {
 			continue
 		}
-		med := median64(durs)
+		med := detectors.MedianInt64(durs)
 		var worst *appmodel.Task
 		var worstDur int64
 		st.Tasks(func(t *appmodel.Task) bool {

@@ -73,9 +73,9 @@ func runSlow(p *detectors.Pass) {
 		for _, b := range bs {
 			durs = append(durs, b.BatchDuration)
 		}
-		med := medianInt(durs)
+		med := detectors.MedianInt64(durs)
 		half := len(bs) / 2
-		first, second := medianInt(durs[:half]), medianInt(durs[half:])
+		first, second := detectors.MedianInt64(durs[:half]), detectors.MedianInt64(durs[half:])
 		behind := 0
 		for _, b := range bs {
 			if b.ProcessedRowsPerSec > 0 && b.InputRowsPerSec > 1.1*b.ProcessedRowsPerSec && rateSpansBatch(r, b) {
@@ -140,7 +140,7 @@ func runSlow(p *detectors.Pass) {
 				r.name(), units.Millis(first), units.Millis(second), tr.how)
 			f.Impact = r.impact(a, 0)
 		}
-		want := roundInterval(medianInt(durs[half:]) * 5 / 4)
+		want := roundInterval(detectors.MedianInt64(durs[half:]) * 5 / 4)
 		if float64(behind) >= p.Param("slowShare")*float64(len(bs)) {
 			// Rows arrive faster than they are processed: a longer trigger
 			// only makes bigger batches.
@@ -526,7 +526,7 @@ func runDrops(p *detectors.Pass) {
 		if op := findOp(a, r, "StateStoreSave", "StreamingDeduplicate", "StreamingSymmetricHashJoin", "EventTimeWatermark"); op != nil {
 			f.SQLOperator = op.Name
 		}
-		delay := medianInt(delays)
+		delay := detectors.MedianInt64(delays)
 		wcol, wdelay := watermarkInfo(a, r)
 		var late int64
 		for _, l := range lates {
@@ -607,13 +607,13 @@ func runBacklog(p *detectors.Pass) {
 		for _, b := range bs[len(bs)*3/4:] {
 			tail = append(tail, b.NumInputRows)
 		}
-		steady := medianInt(tail)
+		steady := detectors.MedianInt64(tail)
 		if r.prev != nil {
 			var prev []int64
 			for _, b := range r.prev.data() {
 				prev = append(prev, b.NumInputRows)
 			}
-			if m := medianInt(prev); m > 0 && m < steady {
+			if m := detectors.MedianInt64(prev); m > 0 && m < steady {
 				steady = m
 			}
 		}

@@ -207,15 +207,6 @@ func median(xs []float64) float64 {
 	return ys[len(ys)/2]
 }
 
-func medianInt(xs []int64) int64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	ys := append([]int64(nil), xs...)
-	sort.Slice(ys, func(i, j int) bool { return ys[i] < ys[j] })
-	return ys[len(ys)/2]
-}
-
 // batchSQL returns the SQL executions of a run's micro-batches (their
 // description names the run id).
 func batchSQL(a *appmodel.Application, r *queryRun) []*appmodel.SQLExecution {
@@ -404,7 +395,7 @@ func trendOf(r *queryRun, minPoints int, riseShare, growth float64) (lagTrend, b
 			t.rose++
 		}
 	}
-	t.medRows = medianInt(rows)
+	t.medRows = detectors.MedianInt64(rows)
 	added := float64(t.last.behind - t.first.behind)
 	if steps := t.last.batchID - t.first.batchID; steps > 0 {
 		t.perBatch = added / float64(steps)

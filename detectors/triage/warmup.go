@@ -2,7 +2,6 @@ package triage
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/sparkdiag/sparkdiag/advice/units"
@@ -95,10 +94,9 @@ type slowTask struct {
 	launch int64
 }
 
-// waveOf reads a stage's successful tasks in three passes over its task
-// log, keeping only the slow tasks and the later tasks' durations for a
-// median (bounded by the stage's task count, as the skew detector's own
-// pass).
+// waveOf reads a stage's successful tasks in two passes over its task log,
+// keeping their durations for the medians (bounded by the stage's task
+// count) and the slow tasks.
 func waveOf(st *appmodel.Stage) *wave {
 	w := &wave{}
 	var firstFinish, firstLaunch int64
@@ -121,7 +119,7 @@ func waveOf(st *appmodel.Stage) *wave {
 		w.n = 0
 		return w
 	}
-	w.median = median(durs)
+	w.median = detectors.MedianInt64(durs)
 	var slowest int64
 	for _, d := range durs {
 		slowest = max(slowest, d)
@@ -163,18 +161,7 @@ func waveOf(st *appmodel.Stage) *wave {
 	return w
 }
 
-func median(xs []int64) int64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	c := append([]int64(nil), xs...)
-	// insertion-free selection: a simple sort is enough for the task
-	// counts of stages flagged as stragglers.
-	sortInt64(c)
-	return c[len(c)/2]
-}
-
-func (w *wave) laterMedian() int64 { return median(w.later) }
+func (w *wave) laterMedian() int64 { return detectors.MedianInt64(w.later) }
 
 // firstWave: the slow tasks are the first wave, the wave is even, and
 // later tasks ran fast.
@@ -232,8 +219,4 @@ func coldStartAdvice(a *appmodel.Application) detectors.Advice {
 			Suggested: "120s", Why: "executors that stay a little longer are reused instead of started again"})
 	}
 	return adv
-}
-
-func sortInt64(xs []int64) {
-	slices.Sort(xs)
 }
