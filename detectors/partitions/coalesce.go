@@ -67,9 +67,9 @@ func runCoalesced(p *detectors.Pass) {
 			f.SQLOperator = node.Name
 		}
 		out := st.Totals[appmodel.OutputBytes]
-		f.Message = fmt.Sprintf("%s ran in only %d task%s after coalesce(%d): %s read %s%s in %s while %d of the %d task slots waited; "+
+		f.Message = fmt.Sprintf("%s ran in only %s after coalesce(%d): %s read %s%s in %s while %d of the %d task slots waited; "+
 			"the work before the coalesce would spread over about %d tasks",
-			capital(stageName(st)), n, plural(n), to, taskWord(n), units.Bytes(data), wrote(out), units.Millis(st.Duration()), slots-int(n), slots, use)
+			capital(stageName(st)), units.Plural(int(n), "task"), to, taskWord(n), units.Bytes(data), wrote(out), units.Millis(st.Duration()), slots-int(n), slots, use)
 		f.Evidence = []detectors.Evidence{
 			detectors.Ev("tasks after coalesce", float64(n), "count"),
 			detectors.Ev("task slots", float64(slots), "count"),
@@ -83,22 +83,15 @@ func runCoalesced(p *detectors.Pass) {
 		}
 		f.Advice = detectors.Advice{
 			Questions: []string{"Q10", "Q13"},
-			Explanation: fmt.Sprintf("coalesce(%d) merges partitions without a shuffle, so Spark runs everything before it in those %d task%s: "+
+			Explanation: fmt.Sprintf("coalesce(%d) merges partitions without a shuffle, so Spark runs everything before it in those %s: "+
 				"the scan, the computation and the write. When fewer output files are the goal, repartition() shuffles once and keeps the work "+
-				"before it parallel, or write with spark.sql.files.maxRecordsPerFile; coalesce only after the heavy work, or not at all.", to, n, plural(n)),
+				"before it parallel, or write with spark.sql.files.maxRecordsPerFile; coalesce only after the heavy work, or not at all.", to, units.Plural(int(n), "task")),
 			Changes: []detectors.Change{{Why: fmt.Sprintf("replace coalesce(%d) with repartition(%d) (or remove it): the %s before it then run in about %d parallel tasks", to, to, units.Bytes(data), use)}},
 			Snippet: fmt.Sprintf("# before: df.coalesce(%[1]d).write.parquet(path)  -- one task does all the work\n"+
 				"df.repartition(%[1]d).write.parquet(path)  # the work before the shuffle stays parallel", to),
 		}
 		p.Report(f)
 	}
-}
-
-func plural(n int64) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 func taskWord(n int64) string {

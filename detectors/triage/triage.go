@@ -514,31 +514,17 @@ func groupSlowExecutors(c *Context, fs []detectors.Finding) []detectors.Finding 
 		if len(idx) < 2 {
 			continue
 		}
-		members := make([]detectors.Finding, len(idx))
-		for k, i := range idx {
-			members[k] = fs[i]
-		}
-		rep := idx[representative(members)]
-		g := &fs[rep]
 		var stages []string
-		var total, wall int64
 		for _, i := range idx {
-			total += fs[i].Impact.SavingsMs
-			wall += fs[i].Impact.WallClockMs
 			stages = append(stages, fmt.Sprint(*fs[i].Subject.StageID))
-			if i != rep {
-				g.Related = append(g.Related, related(fs[i]))
-				drop[i] = true
-			}
 		}
+		g := &fs[fold(c, fs, idx, drop)]
 		host := ""
 		if ex := c.App.Executor(e); ex != nil {
 			host = ex.Host
 		}
 		g.Message = fmt.Sprintf("Slow executor %s (%s): its tasks ran slow with ordinary data in %d stages (%s); %s",
 			e, host, len(idx), strings.Join(stages, ", "), lowerFirst(g.Message))
-		g.Impact.SavingsMs = min(total, c.AppMs)
-		setWall(c, g, wall)
 		note(g, "%d stragglers on executor %s grouped: one slow executor, one finding", len(idx), e)
 	}
 	return without(fs, drop)
@@ -556,13 +542,22 @@ func groupByDetector(c *Context, fs []detectors.Finding, id string, keep func(*d
 	if len(idx) < 2 {
 		return fs
 	}
+	drop := map[int]bool{}
+	g := &fs[fold(c, fs, idx, drop)]
+	note(g, "%d %s findings of one cause grouped; savings are their sum", len(idx), id)
+	return without(fs, drop)
+}
+
+// fold folds the findings at idx into their representative and returns its
+// index: the others become its related findings (marked in drop), and it
+// takes their summed savings and wall-clock, at most the application's.
+func fold(c *Context, fs []detectors.Finding, idx []int, drop map[int]bool) int {
 	members := make([]detectors.Finding, len(idx))
 	for k, i := range idx {
 		members[k] = fs[i]
 	}
 	rep := idx[representative(members)]
 	g := &fs[rep]
-	drop := map[int]bool{}
 	var total, wall int64
 	for _, i := range idx {
 		total += fs[i].Impact.SavingsMs
@@ -574,8 +569,7 @@ func groupByDetector(c *Context, fs []detectors.Finding, id string, keep func(*d
 	}
 	g.Impact.SavingsMs = min(total, c.AppMs)
 	setWall(c, g, wall)
-	note(g, "%d %s findings of one cause grouped; savings are their sum", len(idx), id)
-	return without(fs, drop)
+	return rep
 }
 
 // groupSameEvidence folds findings of one detector about one SQL
