@@ -108,7 +108,9 @@ func TestListRealAnswers(t *testing.T) {
 	if incomplete == 0 {
 		t.Error("no incomplete application among the real answers")
 	}
-	if len(records) > 80 && multi == 0 {
+	// The shared corpus's answers hold applications with several attempts;
+	// testdata's (one attempt per run) do not.
+	if testlogs.SharedDir() != "" && multi == 0 {
 		t.Error("no application with several attempts among the shared answers")
 	}
 }
