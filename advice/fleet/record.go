@@ -137,6 +137,11 @@ type InputInfo struct {
 	InProgress   bool   `json:"inProgress"`
 	// Problems are the first few problems met ("file:line: message").
 	Problems []string `json:"problems"`
+	// Fingerprint identifies the log's content by its parts' names,
+	// sizes, times and store versions (see Fingerprint): an incremental
+	// review (--previous) does not read a log whose fingerprint is
+	// unchanged.
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 // Cost is what an application's findings cost.

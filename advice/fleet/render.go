@@ -92,6 +92,9 @@ func headline(res *Result) string {
 	if res.Skipped > 0 {
 		extra = append(extra, fmt.Sprintf("%d outside the time window", res.Skipped))
 	}
+	if res.Reused > 0 {
+		extra = append(extra, fmt.Sprintf("%d unchanged since the previous review, not read again", res.Reused))
+	}
 	if len(extra) > 0 {
 		fmt.Fprintf(&b, " (%s)", strings.Join(extra, ", "))
 	}

@@ -58,6 +58,10 @@ func Resolve(paths []string) []Item {
 		}
 	}
 	for _, p := range paths {
+		if source.IsURL(p) {
+			add(p) // a store expands its own patterns, level by level
+			continue
+		}
 		if _, err := os.Lstat(p); err != nil && strings.ContainsAny(p, "*?[") {
 			matches, gerr := filepath.Glob(p)
 			if gerr != nil {
@@ -101,6 +105,9 @@ type Options struct {
 	// DiffDrift compares each drifting run with its baseline's reference
 	// run (advice/diff), when both logs are local and still readable.
 	DiffDrift bool
+	// Previous are the records of an earlier review: the applications
+	// whose logs are unchanged are taken from there, not read again.
+	Previous *Previous
 	// Progress is called after each item with the number done and the
 	// total (from the caller's goroutine-safe point of view: calls are
 	// serialised).
@@ -116,6 +123,9 @@ type Result struct {
 	Skipped int
 	// Top are the most frequent findings across the fleet.
 	Top []TopFinding
+	// Reused counts the applications taken unchanged from the previous
+	// review (Options.Previous); LogsRead the logs read this time.
+	Reused, LogsRead int
 	// Totals across the reviewed applications.
 	Apps, Unreadable int
 	Counts           advice.Counts
@@ -157,6 +167,8 @@ func Review(ctx context.Context, items []Item, o Options) (*Result, error) {
 	type out struct {
 		recs    []*Record
 		skipped int
+		reused  int
+		read    int
 	}
 	results := make([]out, len(items))
 	jobs := make(chan int)
@@ -168,8 +180,8 @@ func Review(ctx context.Context, items []Item, o Options) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				recs, skipped := reviewItem(ctx, &items[i], &o)
-				results[i] = out{recs, skipped}
+				recs, skipped, reused := reviewItem(ctx, &items[i], &o)
+				results[i] = out{recs, skipped, reused, len(recs) - reused}
 				if o.Progress != nil {
 					mu.Lock()
 					done++
@@ -200,6 +212,8 @@ feed:
 	for _, r := range results {
 		res.Records = append(res.Records, r.recs...)
 		res.Skipped += r.skipped
+		res.Reused += r.reused
+		res.LogsRead += r.read
 	}
 	// Baselines: runs are compared with the runs recorded before them, so
 	// a review of several nights at once judges each night against the
@@ -216,29 +230,38 @@ feed:
 	return res, nil
 }
 
-func reviewItem(ctx context.Context, it *Item, o *Options) ([]*Record, int) {
+// reviewItem reads and analyzes one item; reused says whether its record
+// came from the previous review instead.
+func reviewItem(ctx context.Context, it *Item, o *Options) (recs []*Record, skipped, reused int) {
 	if it.Err != nil {
-		return []*Record{unreadable(it.Name, it.Err)}, 0
+		return []*Record{unreadable(it.Name, it.Err)}, 0, 0
 	}
 	if !it.Start.IsZero() && !InWindow(it.Start.UnixMilli(), o.Since, o.Until) {
-		return nil, 1
+		return nil, 1, 0
+	}
+	if it.Log != nil && o.Previous != nil {
+		if rec := o.Previous.take(Fingerprint(it.Log)); rec != nil {
+			it.Log.Close()
+			if (!o.Since.IsZero() || !o.Until.IsZero()) && !InWindow(rec.App.StartEpoch, o.Since, o.Until) {
+				return nil, 1, 0
+			}
+			return []*Record{rec}, 0, 1
+		}
 	}
 	logs := []*source.Log{it.Log}
 	if it.Log == nil {
 		if it.Fetch == nil {
-			return []*Record{unreadable(it.Name, errors.New("nothing to read"))}, 0
+			return []*Record{unreadable(it.Name, errors.New("nothing to read"))}, 0, 0
 		}
 		got, cleanup, err := it.Fetch(ctx)
 		if cleanup != nil {
 			defer cleanup()
 		}
 		if err != nil && len(got) == 0 {
-			return []*Record{unreadable(it.Name, err)}, 0
+			return []*Record{unreadable(it.Name, err)}, 0, 0
 		}
 		logs = got
 	}
-	var recs []*Record
-	skipped := 0
 	for _, l := range logs {
 		name := l.Path
 		if it.Log == nil {
@@ -256,7 +279,7 @@ func reviewItem(ctx context.Context, it *Item, o *Options) ([]*Record, int) {
 		}
 		recs = append(recs, rec)
 	}
-	return recs, skipped
+	return recs, skipped, 0
 }
 
 // InWindow reports whether an application that started at startMs (epoch
@@ -275,8 +298,15 @@ func modifiedBefore(l *source.Log, t time.Time) bool {
 		return false
 	}
 	for _, p := range l.Parts {
-		st, err := os.Stat(p.Name)
-		if err != nil || !st.ModTime().Before(t) {
+		mod := p.ModTime
+		if mod.IsZero() {
+			st, err := os.Stat(p.Name)
+			if err != nil {
+				return false
+			}
+			mod = st.ModTime()
+		}
+		if !mod.Before(t) {
 			return false
 		}
 	}
@@ -302,6 +332,7 @@ func analyzeOne(name string, l *source.Log, o *Options) (rec *Record, ok bool) {
 	fs := detectors.Run(app, o.Detectors, o.Config)
 	rep := advice.BuildCompact(app, st, fs, o.Detectors, o.Tool)
 	rec = recordOf(name, rep)
+	rec.Input.Fingerprint = Fingerprint(l)
 	rec.App.StartEpoch = app.Start
 	rec.TaskSkew = maxSkew(app)
 	return rec, true

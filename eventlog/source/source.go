@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/sparkdiag/sparkdiag/eventlog/codec"
 )
@@ -42,6 +44,11 @@ type Part struct {
 	// Server recompresses compacted files with its own codec and Databricks
 	// names gzip files .gz, so readers should sniff the magic bytes.
 	CodecHint codec.Codec
+	// ModTime is the part's last modification time, and Version the
+	// store's ETag, generation or version ID, where known: with Name and
+	// Size they tell whether the part changed since it was last read.
+	ModTime time.Time
+	Version string
 
 	open func() (io.ReadCloser, error)
 }
@@ -196,6 +203,9 @@ func resolve(p string) ([]*Log, []error) {
 	if p == stdinName {
 		return openStdin(os.Stdin)
 	}
+	if IsURL(p) {
+		return openURL(context.Background(), p)
+	}
 	info, err := os.Stat(p)
 	if err != nil {
 		return nil, []error{statError(p, err)}
@@ -224,7 +234,7 @@ func resolve(p string) ([]*Log, []error) {
 	if isZip(name, prefix) {
 		return openZipFile(p)
 	}
-	return []*Log{t.singleFile(name, info.Size(), prefix, true)}, nil
+	return []*Log{t.singleFile(name, info, prefix, true)}, nil
 }
 
 // isStream reports a file that can only be read once, from the start: a

@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -12,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/sparkdiag/sparkdiag/eventlog/codec"
+	"github.com/sparkdiag/sparkdiag/eventlog/store"
 )
 
 // tree is a place logs are resolved in: the operating system's file system
@@ -28,12 +30,33 @@ type tree struct {
 	openEntry func(name string) (io.ReadCloser, error)
 	// res is handed to every log resolved in the tree.
 	res *spool
+	// remote is the store of a tree read from a URL (S3, GCS, Azure,
+	// HDFS); root is then the path inside it ("" for its top).
+	remote store.FS
+	ctx    context.Context
+}
+
+// local reports a tree on the operating system's file system.
+func (t *tree) local() bool { return t.archive == nil && t.remote == nil }
+
+// storePath is the path inside the store of the tree's name.
+func (t *tree) storePath(name string) string {
+	switch {
+	case name == "." || name == "":
+		return t.root
+	case t.root == "":
+		return name
+	}
+	return t.root + "/" + name
 }
 
 func osTree(dir string) *tree { return &tree{root: filepath.Clean(dir)} }
 
 // label is the display name of name: an OS path, or "archive!entry".
 func (t *tree) label(name string) string {
+	if t.remote != nil {
+		return t.remote.Label(t.storePath(name))
+	}
 	if t.archive == nil {
 		if name == "." {
 			return t.root
@@ -48,6 +71,9 @@ func (t *tree) label(name string) string {
 
 // baseName is the last element of name's display path.
 func (t *tree) baseName(name string) string {
+	if t.remote != nil {
+		return path.Base("/" + t.storePath(name))
+	}
 	if t.archive == nil {
 		return filepath.Base(t.label(name))
 	}
@@ -55,6 +81,9 @@ func (t *tree) baseName(name string) string {
 }
 
 func (t *tree) readDir(name string) ([]fs.DirEntry, error) {
+	if t.remote != nil {
+		return t.remoteReadDir(name)
+	}
 	if t.archive == nil {
 		return os.ReadDir(t.label(name))
 	}
@@ -67,6 +96,13 @@ func (t *tree) readDir(name string) ([]fs.DirEntry, error) {
 
 // stat follows symbolic links.
 func (t *tree) stat(name string) (fs.FileInfo, error) {
+	if t.remote != nil {
+		e, err := t.remote.Stat(t.ctx, t.storePath(name))
+		if err != nil {
+			return nil, err
+		}
+		return entryInfo{e}, nil
+	}
 	if t.archive == nil {
 		return os.Stat(t.label(name))
 	}
@@ -78,6 +114,9 @@ func (t *tree) stat(name string) (fs.FileInfo, error) {
 }
 
 func (t *tree) open(name string) (io.ReadCloser, error) {
+	if t.remote != nil {
+		return t.remote.Open(t.ctx, t.storePath(name))
+	}
 	if t.archive == nil {
 		return os.Open(t.label(name))
 	}
@@ -124,6 +163,22 @@ func (t *tree) part(name string, size int64, hint codec.Codec) *Part {
 	}
 }
 
+// versioned sets what identifies the part's content from its file info:
+// the modification time, and the store's ETag or version.
+func (p *Part) versioned(info fs.FileInfo) *Part {
+	if info == nil {
+		return p
+	}
+	p.ModTime = info.ModTime()
+	if e, ok := info.Sys().(store.Entry); ok {
+		p.Version = e.Version
+		if p.Version == "" {
+			p.Version = e.ETag
+		}
+	}
+	return p
+}
+
 func (t *tree) newLog(name string, inner Layout) *Log {
 	l := &Log{Path: t.label(name), Layout: inner, Inner: inner, res: t.res}
 	if t.archive != nil {
@@ -140,7 +195,9 @@ func (t *tree) discover(dir string) ([]*Log, []error) {
 		return nil, []error{err}
 	}
 	w := walker{t: t, seen: map[fileID]string{}}
-	if info, err := t.stat(dir); err == nil {
+	if !t.local() {
+		// An object store has no links; its top needs no stat.
+	} else if info, err := t.stat(dir); err == nil {
 		w.visit(dir, info)
 	}
 	w.dir(dir, entries, 0)
@@ -194,7 +251,7 @@ func (e *LinkCycleError) Error() string {
 // archives, and files whose identity the system does not give, are always
 // new.
 func (w *walker) visit(name string, info fs.FileInfo) (first string, isNew bool) {
-	if w.t.archive != nil {
+	if !w.t.local() {
 		return "", true
 	}
 	id, ok := idOf(info)
@@ -255,7 +312,7 @@ func (w *walker) dir(dir string, entries []fs.DirEntry, depth int) {
 	}
 	for _, e := range rest {
 		p := path.Join(dir, e.Name())
-		if e.Type()&fs.ModeSymlink != 0 && t.archive == nil {
+		if e.Type()&fs.ModeSymlink != 0 && t.local() {
 			w.links = append(w.links, pendingLink{p, depth})
 			continue
 		}
@@ -301,13 +358,17 @@ func (w *walker) entry(p string, depth int) {
 		if t.archive != nil {
 			return // archives inside archives are not opened
 		}
+		if t.remote != nil {
+			w.errs = append(w.errs, fmt.Errorf("%s: a zip archive in a store is not read; copy it to a local folder first", t.label(p)))
+			return
+		}
 		logs, errs := openZipFile(t.label(p))
 		w.logs = append(w.logs, logs...)
 		w.errs = append(w.errs, errs...)
 		return
 	}
 	if looksLikeLog(name, prefix) {
-		w.logs = append(w.logs, t.singleFile(p, info.Size(), prefix, false))
+		w.logs = append(w.logs, t.singleFile(p, info, prefix, false))
 	}
 }
 
@@ -348,7 +409,8 @@ func startsLikeEvents(prefix []byte) bool {
 // singleFile resolves one event-log file. explicit marks a file the user
 // named directly, which gets warnings about its content and about being
 // only one part of a larger log.
-func (t *tree) singleFile(name string, size int64, prefix []byte, explicit bool) *Log {
+func (t *tree) singleFile(name string, info fs.FileInfo, prefix []byte, explicit bool) *Log {
+	size := info.Size()
 	base := t.baseName(name)
 	fn := parseFileName(base)
 	l := t.newLog(name, File)
@@ -356,7 +418,7 @@ func (t *tree) singleFile(name string, size int64, prefix []byte, explicit bool)
 	if app, attempt, ok := splitAppAttempt(fn.base); ok {
 		l.AppID, l.Attempt = app, attempt
 	}
-	l.Parts = []*Part{t.part(name, size, codec.FromName(base))}
+	l.Parts = []*Part{t.part(name, size, codec.FromName(base)).versioned(info)}
 	if !explicit {
 		return l
 	}
@@ -408,7 +470,7 @@ func (t *tree) rolling(dir string, entries []fs.DirEntry) (*Log, error) {
 	type eventFile struct {
 		eventsName
 		name string
-		size int64
+		info fs.FileInfo
 	}
 	l := t.newLog(dir, Rolling)
 	var files []eventFile
@@ -424,8 +486,8 @@ func (t *tree) rolling(dir string, entries []fs.DirEntry) (*Log, error) {
 		}
 		if en, ok := parseEventsName(n); ok {
 			p := path.Join(dir, n)
-			if size, ok := t.partSize(l, p); ok {
-				files = append(files, eventFile{en, p, size})
+			if info, ok := t.partInfo(l, p, e); ok {
+				files = append(files, eventFile{en, p, info})
 			}
 		} else if st, ok := parseAppStatusName(n); ok {
 			statuses = append(statuses, st)
@@ -477,7 +539,7 @@ func (t *tree) rolling(dir string, entries []fs.DirEntry) (*Log, error) {
 		if f.base != app {
 			l.warnf("%s: %s names application %q, the directory %q", l.Path, path.Base(f.name), f.base, app)
 		}
-		l.Parts = append(l.Parts, t.part(f.name, f.size, codec.FromName(f.name)))
+		l.Parts = append(l.Parts, t.part(f.name, f.info.Size(), codec.FromName(f.name)).versioned(f.info))
 	}
 	if id, attempt, ok := splitAppAttempt(app); ok {
 		l.AppID, l.Attempt = id, attempt
@@ -508,7 +570,7 @@ func (t *tree) v1(dir string, entries []fs.DirEntry) (*Log, error) {
 	type logFile struct {
 		index int64
 		name  string
-		size  int64
+		info  fs.FileInfo
 	}
 	l := t.newLog(dir, V1Dir)
 	var files []logFile
@@ -518,8 +580,8 @@ func (t *tree) v1(dir string, entries []fs.DirEntry) (*Log, error) {
 		n := e.Name()
 		if index, ok := parseV1LogName(n); ok {
 			p := path.Join(dir, n)
-			if size, ok := t.partSize(l, p); ok {
-				files = append(files, logFile{index, p, size})
+			if info, ok := t.partInfo(l, p, e); ok {
+				files = append(files, logFile{index, p, info})
 			}
 			continue
 		}
@@ -546,7 +608,7 @@ func (t *tree) v1(dir string, entries []fs.DirEntry) (*Log, error) {
 	}
 	sort.SliceStable(files, func(i, j int) bool { return files[i].index < files[j].index })
 	for _, f := range files {
-		l.Parts = append(l.Parts, t.part(f.name, f.size, hint))
+		l.Parts = append(l.Parts, t.part(f.name, f.info.Size(), hint).versioned(f.info))
 	}
 	l.InProgress = !complete
 	if app, attempt, ok := splitAppAttempt(t.baseName(dir)); ok {
@@ -555,15 +617,22 @@ func (t *tree) v1(dir string, entries []fs.DirEntry) (*Log, error) {
 	return l, nil
 }
 
-// partSize returns the size of the part file p of l; a part that cannot be
-// found is left out of l with a warning, as if it were missing.
-func (t *tree) partSize(l *Log, p string) (int64, bool) {
+// partInfo describes the part file p of l, met as the directory entry e;
+// a part that cannot be found is left out of l with a warning, as if it
+// were missing. A store's listing already describes its objects, so no
+// request is made for them.
+func (t *tree) partInfo(l *Log, p string, e fs.DirEntry) (fs.FileInfo, bool) {
+	if t.remote != nil && e != nil {
+		if info, err := e.Info(); err == nil {
+			return info, true
+		}
+	}
 	info, err := t.stat(p)
 	if err != nil {
 		l.warnf("event file skipped: %v", err)
-		return 0, false
+		return nil, false
 	}
-	return info.Size(), true
+	return info, true
 }
 
 // databricks resolves a Databricks event-log directory: rolled files
@@ -572,7 +641,7 @@ func (t *tree) databricks(dir string, entries []fs.DirEntry) (*Log, error) {
 	type dbFile struct {
 		dbName
 		name string
-		size int64
+		info fs.FileInfo
 	}
 	l := t.newLog(dir, Databricks)
 	var rolled []dbFile
@@ -581,11 +650,11 @@ func (t *tree) databricks(dir string, entries []fs.DirEntry) (*Log, error) {
 		n := e.Name()
 		d, _ := parseDatabricksName(n)
 		p := path.Join(dir, n)
-		size, ok := t.partSize(l, p)
+		info, ok := t.partInfo(l, p, e)
 		if !ok {
 			continue
 		}
-		f := dbFile{d, p, size}
+		f := dbFile{d, p, info}
 		if d.live {
 			live = &f
 		} else {
@@ -612,7 +681,7 @@ func (t *tree) databricks(dir string, entries []fs.DirEntry) (*Log, error) {
 		return nil, fmt.Errorf("%s: Databricks event-log directory holds no readable eventlog file", l.Path)
 	}
 	for _, f := range rolled {
-		l.Parts = append(l.Parts, t.part(f.name, f.size, codec.FromName(f.name)))
+		l.Parts = append(l.Parts, t.part(f.name, f.info.Size(), codec.FromName(f.name)).versioned(f.info))
 	}
 	return l, nil
 }

@@ -62,12 +62,17 @@ type FS interface {
 }
 
 // Opener makes the FS of a URL. It returns the path inside the store that
-// the URL points to (no leading slash).
+// the URL points to, which must be the URL's path: the store is cached by
+// everything else (scheme, user, host and query), and later URLs of the
+// same store are served from the cache with their own path.
 type Opener func(ctx context.Context, u *url.URL) (FS, string, error)
 
 var (
 	mu      sync.RWMutex
 	openers = map[string]Opener{}
+	// opened caches the stores opened, by scheme, authority and query,
+	// so that thousands of URLs of one bucket share one client.
+	opened = map[string]FS{}
 )
 
 // Register makes Open use op for URLs with the given schemes (lower case).
@@ -122,9 +127,37 @@ func Open(ctx context.Context, rawURL string) (FS, string, error) {
 	if op == nil {
 		return nil, "", fmt.Errorf("%s: %w %q; supported: %s", rawURL, ErrUnknownScheme, scheme, strings.Join(Schemes(), ", "))
 	}
+	key := scheme + "://" + u.User.String() + "@" + u.Host + "?" + u.RawQuery
+	mu.RLock()
+	cached := opened[key]
+	mu.RUnlock()
+	if cached != nil {
+		return cached, strings.Trim(u.Path, "/"), nil
+	}
 	fsys, p, err := op(ctx, u)
 	if err != nil {
 		return nil, "", err
 	}
+	mu.Lock()
+	if prev, ok := opened[key]; ok {
+		mu.Unlock()
+		fsys.Close()
+		return prev, strings.Trim(p, "/"), nil
+	}
+	opened[key] = fsys
+	mu.Unlock()
 	return fsys, strings.Trim(p, "/"), nil
+}
+
+// CloseAll closes every store Open returned; later calls of Open open them
+// again.
+func CloseAll() error {
+	mu.Lock()
+	defer mu.Unlock()
+	var errs []error
+	for k, f := range opened {
+		errs = append(errs, f.Close())
+		delete(opened, k)
+	}
+	return errors.Join(errs...)
 }

@@ -2,15 +2,19 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
 	"github.com/sparkdiag/sparkdiag/advice/units"
+	"github.com/sparkdiag/sparkdiag/eventlog/store"
 )
 
 // output is one place a report goes: a file, or stdout for "-".
@@ -33,6 +37,9 @@ func writeOutput(out output, s *Streams, quiet bool, write func(io.Writer) error
 			return err
 		}
 		return w.Flush()
+	}
+	if store.IsURL(out.path) {
+		return writeURL(out, s, quiet, write)
 	}
 	if err := writeFileAtomic(out.path, write); err != nil {
 		return err
@@ -82,6 +89,59 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 	return nil
 }
 
+// writeURL writes an output to a store (s3://, gs://, abfss://, hdfs://
+// ...): the object appears whole when the write completes, or not at all,
+// so a retried shard replaces its output rather than leaving a half one.
+func writeURL(out output, s *Streams, quiet bool, write func(io.Writer) error) error {
+	ctx := context.Background()
+	fsys, p, err := store.Open(ctx, out.path)
+	if err != nil {
+		return usageErrorf("-o %s: %v", out.path, err)
+	}
+	wc, err := fsys.Create(ctx, p)
+	if err != nil {
+		return usageErrorf("cannot write %s: %v", out.path, err)
+	}
+	cw := &countWriter{w: wc}
+	bw := bufio.NewWriterSize(cw, 1<<20)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := wc.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return usageErrorf("cannot write %s: %v", out.path, err)
+	}
+	if s.ErrTTY && !quiet {
+		fmt.Fprintf(s.Err, "sparkdiag: wrote %s (%s, %s)\n", fsys.Label(p), out.format, units.Bytes(cw.n))
+	}
+	return nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// outputExt is the extension of an output path or URL (without a URL's
+// query).
+func outputExt(p string) string {
+	if store.IsURL(p) {
+		if u, err := url.Parse(p); err == nil {
+			return path.Ext(u.Path)
+		}
+	}
+	return filepath.Ext(p)
+}
+
 // resolveOutputs turns --format and the -o paths of a command into outputs:
 // standard output in --format when no -o is given, else each -o file in
 // the format its extension names ("-" is standard output in --format).
@@ -106,7 +166,7 @@ func resolveOutputs(def string, paths []string, format func(string) (string, err
 			outs = append(outs, output{path: "-", format: def})
 			continue
 		}
-		f, err := format(strings.TrimPrefix(filepath.Ext(p), "."))
+		f, err := format(strings.TrimPrefix(outputExt(p), "."))
 		if err != nil {
 			return nil, usageErrorf("-o %s: the extension must be %s", p, exts)
 		}

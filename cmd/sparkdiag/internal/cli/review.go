@@ -41,6 +41,10 @@ type reviewOptions struct {
 	hs        hsFlags
 	keepGoing keepGoing
 
+	pathsFrom []string
+	shard     string
+	previous  string
+
 	now func() time.Time // for tests
 }
 
@@ -86,8 +90,8 @@ and deleted.`,
   # a few logs by pattern, as Markdown for a ticket
   sparkdiag review -f markdown 'logs/app-202406*'`,
 		RunE: func(c *cobra.Command, args []string) error {
-			if len(args) == 0 && o.hs.url == "" {
-				return usageErrorf("review needs log paths or --history-server URL\nRun 'sparkdiag review --help' for usage.")
+			if len(args) == 0 && o.hs.url == "" && len(o.pathsFrom) == 0 {
+				return usageErrorf("review needs log paths, --paths-from FILE or --history-server URL\nRun 'sparkdiag review --help' for usage.")
 			}
 			return runReview(c.Context(), o, args, s)
 		},
@@ -113,6 +117,9 @@ and deleted.`,
 	f.IntVar(&o.policy.Window, "baseline-window", 10, "with --baseline: how many of the job's latest runs make its baseline")
 	f.IntVar(&o.policy.MinRuns, "baseline-min-runs", 3, "with --baseline: fewest earlier runs needed to judge drift")
 	f.Float64Var(&o.policy.Ratio, "drift-ratio", 1.5, "with --baseline: a figure drifts when it is this many times the usual (1.5 = +50 %)")
+	f.StringArrayVar(&o.pathsFrom, "paths-from", nil, "read more paths, URLs or patterns from FILE, one per line (- is standard input; # starts a comment); repeatable")
+	f.StringVar(&o.shard, "shard", "", "review only shard i of N (0 <= i < N): the applications whose ID hashes to i, so N processes review a fleet between them (docs/review.md)")
+	f.StringVar(&o.previous, "previous", "", "JSON Lines of an earlier review (FILE or URL): applications whose logs are unchanged are taken from it, not read again")
 	o.hs.register(c)
 	return c
 }
@@ -208,6 +215,28 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 		opts.Store = st
 	}
 
+	more, err := readPathLists(o.pathsFrom, s)
+	if err != nil {
+		return err
+	}
+	args = append(args, more...)
+	if len(args) == 0 && o.hs.url == "" {
+		return noInputErrorf("--paths-from: no path given")
+	}
+	var shard fleet.Shard
+	if o.shard != "" {
+		if shard, err = fleet.ParseShard(o.shard); err != nil {
+			return usageErrorf("%v", err)
+		}
+	}
+	if o.previous != "" {
+		prev, err := loadPrevious(ctx, o.previous, s, o.read.quiet)
+		if err != nil {
+			return err
+		}
+		opts.Previous = prev
+	}
+
 	items := fleet.Resolve(args)
 	if o.hs.url != "" {
 		hsItems, cleanup, err := o.hs.items(ctx, since, until, s)
@@ -217,7 +246,18 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 		}
 		items = append(items, hsItems...)
 	}
-	if len(items) == 0 {
+	if shard.Count > 1 {
+		kept := items[:0]
+		for i := range items {
+			if shard.Has(&items[i]) {
+				kept = append(kept, items[i])
+			} else if items[i].Log != nil {
+				items[i].Log.Close()
+			}
+		}
+		items = kept
+	}
+	if len(items) == 0 && shard.Count <= 1 {
 		return noInputErrorf("no Spark event log found")
 	}
 	if s.ErrTTY && !o.read.quiet {

@@ -57,6 +57,6 @@ exits 0 when one could), 4 internal error.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	root.AddCommand(newSummaryCmd(s), newAnalyzeCmd(s), newReviewCmd(s), newDiffCmd(s), newBaselineCmd(s), newDetectorsCmd(s), newExplainCmd(s), newVersionCmd(s))
+	root.AddCommand(newSummaryCmd(s), newAnalyzeCmd(s), newReviewCmd(s), newDiffCmd(s), newMergeCmd(s), newBaselineCmd(s), newDetectorsCmd(s), newExplainCmd(s), newVersionCmd(s))
 	return root
 }
