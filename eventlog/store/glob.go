@@ -69,4 +69,3 @@ func joinPath(dir, name string) string {
 	}
 	return dir + "/" + name
 }
-

@@ -163,4 +163,3 @@ func expandParts(ctx context.Context, args []string) ([]string, error) {
 	}
 	return out, nil
 }
-
