@@ -220,8 +220,11 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 		return err
 	}
 	args = append(args, more...)
-	if len(args) == 0 && o.hs.url == "" {
-		return noInputErrorf("--paths-from: no path given")
+	// An empty list is an empty review: a Spark partition or a shard of
+	// a list can be empty.
+	emptyList := len(args) == 0 && o.hs.url == ""
+	if emptyList && !o.read.quiet {
+		fmt.Fprintln(s.Err, "warning: --paths-from gave no path: nothing to review")
 	}
 	var shard fleet.Shard
 	if o.shard != "" {
@@ -257,7 +260,7 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 		}
 		items = kept
 	}
-	if len(items) == 0 && shard.Count <= 1 {
+	if len(items) == 0 && shard.Count <= 1 && !emptyList {
 		return noInputErrorf("no Spark event log found")
 	}
 	if s.ErrTTY && !o.read.quiet {

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -26,7 +27,11 @@ func TestHelperMain(t *testing.T) {
 		t.Skip("only a helper process")
 	}
 	var args []string
-	if err := json.Unmarshal([]byte(a), &args); err != nil {
+	if a == "argv" {
+		// Started as "sparkdiag" by a wrapper script: the arguments
+		// follow "--" on the command line (see helperScript).
+		args = flag.Args()
+	} else if err := json.Unmarshal([]byte(a), &args); err != nil {
 		os.Exit(99)
 	}
 	os.Exit(Main(args, &Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
