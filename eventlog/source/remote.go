@@ -67,7 +67,7 @@ func resolveIn(ctx context.Context, fsys store.FS, p string) ([]*Log, []error) {
 	if isZip(name, prefix) {
 		return nil, []error{fmt.Errorf("%s: a zip archive in a store is not read; copy it to a local folder first", t.label(name))}
 	}
-	return []*Log{t.singleFile(name, entryInfo{e}, prefix, true)}, nil
+	return t.explicitFile(name, entryInfo{e}, prefix)
 }
 
 // remoteReadDir lists one level of a store as directory entries.

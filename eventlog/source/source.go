@@ -234,6 +234,17 @@ func resolve(p string) ([]*Log, []error) {
 	if isZip(name, prefix) {
 		return openZipFile(p)
 	}
+	return t.explicitFile(name, info, prefix)
+}
+
+// explicitFile resolves a file named by the user: an event log, or a file
+// of diagnostic-emitter envelopes holding one or more applications.
+func (t *tree) explicitFile(name string, info fs.FileInfo, prefix []byte) ([]*Log, []error) {
+	if emitterCandidate(name, prefix) && !startsLikeEvents(prefix) && (!isCompressed(prefix) || jsonLinesName(name)) {
+		if logs, errs := t.emitter([]string{name}, []fs.FileInfo{info}); len(logs) > 0 {
+			return logs, errs
+		}
+	}
 	return []*Log{t.singleFile(name, info, prefix, true)}, nil
 }
 

@@ -208,8 +208,32 @@ func (t *tree) discover(dir string) ([]*Log, []error) {
 		w.links = w.links[1:]
 		w.entry(l.name, l.depth)
 	}
+	w.resolveEmitter()
 	sortLogs(w.logs)
 	return w.logs, w.errs
+}
+
+// resolveEmitter reads the candidate emitter files, folder by folder.
+func (w *walker) resolveEmitter() {
+	byDir := map[string][]pendingFile{}
+	var dirs []string
+	for _, f := range w.emitter {
+		d := path.Dir(f.name)
+		if byDir[d] == nil {
+			dirs = append(dirs, d)
+		}
+		byDir[d] = append(byDir[d], f)
+	}
+	for _, d := range dirs {
+		var names []string
+		var infos []fs.FileInfo
+		for _, f := range byDir[d] {
+			names, infos = append(names, f.name), append(infos, f.info)
+		}
+		logs, errs := w.t.emitter(names, infos)
+		w.logs = append(w.logs, logs...)
+		w.errs = append(w.errs, errs...)
+	}
 }
 
 type walker struct {
@@ -224,6 +248,14 @@ type walker struct {
 	seen map[fileID]string
 	// links are the symbolic links met, resolved after everything else.
 	links []pendingLink
+	// emitter are the files that may hold diagnostic-emitter envelopes,
+	// resolved by folder once the walk is done.
+	emitter []pendingFile
+}
+
+type pendingFile struct {
+	name string
+	info fs.FileInfo
 }
 
 type pendingLink struct {
@@ -346,12 +378,23 @@ func (w *walker) entry(p string, depth int) {
 		return
 	}
 	name := path.Base(p)
-	if !info.Mode().IsRegular() || skipName(name) || !isNew {
+	if !info.Mode().IsRegular() || !isNew {
 		return // a file seen under another name is read once
+	}
+	skip := skipName(name)
+	if skip && !maybeEmitterName(name) {
+		return
 	}
 	prefix, err := t.sniff(p)
 	if err != nil {
 		w.errs = append(w.errs, err)
+		return
+	}
+	if emitterCandidate(name, prefix) && (skip || !startsLikeEvents(prefix) && (!isCompressed(prefix) || jsonLinesName(name))) {
+		w.emitter = append(w.emitter, pendingFile{p, info})
+		return
+	}
+	if skip {
 		return
 	}
 	if isZip(name, prefix) {

@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/sparkdiag/sparkdiag/eventlog/store/storetest"
+)
+
+var (
+	sourceRE = regexp.MustCompile(`"source":"[^"]*?/(emr|emr-serverless|dataproc|databricks|synapse|spark1)/`)
+	fpRE     = regexp.MustCompile(`,"fingerprint":"[0-9a-f]+"`)
+	probRE   = regexp.MustCompile(`"problems":\["[^"]*?/(emr|emr-serverless|dataproc|databricks|synapse|spark1)/`)
+)
+
+// normalizeReview strips what depends on where the logs were read from:
+// the sources' prefixes and the fingerprints.
+func normalizeReview(s string) string {
+	s = sourceRE.ReplaceAllString(s, `"source":"<top>/$1/`)
+	s = probRE.ReplaceAllString(s, `"problems":["<top>/$1/`)
+	return fpRE.ReplaceAllString(s, "")
+}
+
+// assertStoreReview reviews the Layouts folder from its local copy and
+// from a store URL holding the same files (env: the store's settings) and
+// checks that both reviews are the same application by application, and
+// that analyze reads an emitter log and a Databricks log from the store.
+func assertStoreReview(t *testing.T, local, url string, env map[string]string) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	want, errs, code := run(t, nil, "review", "-q", "-f", "jsonl", local)
+	if code != ExitOK {
+		t.Fatalf("local review: exit %d: %s", code, errs)
+	}
+	got, errs, code := run(t, nil, "review", "-q", "-f", "jsonl", url)
+	if code != ExitOK {
+		t.Fatalf("review %s: exit %d: %s", url, code, errs)
+	}
+	if g, w := normalizeReview(got), normalizeReview(want); g != w {
+		t.Errorf("review of %s differs from the local review:\n got %.2000s\nwant %.2000s", url, g, w)
+	}
+	if n := strings.Count(got, "\n"); n != 10 {
+		t.Errorf("review of %s: %d applications, want 10", url, n)
+	}
+	top := strings.TrimSuffix(url, "/")
+	for _, p := range []string{"/synapse/ws-analytics/pool1/2026/11/23", "/databricks", "/dataproc/*/spark-job-history", "/emr/spark-logs/local-1795471491062.lz4"} {
+		out, errs, code := run(t, nil, "analyze", "-q", "--format", "json", top+p)
+		if code != ExitOK {
+			t.Errorf("analyze %s: exit %d: %s", top+p, code, errs)
+			continue
+		}
+		if !strings.Contains(out, `"sparkVersion"`) {
+			t.Errorf("analyze %s: no application in the report", top+p)
+		}
+	}
+}
+
+// TestReviewFileURL: the store code path, over file:// URLs.
+func TestReviewFileURL(t *testing.T) {
+	dir, _ := storetest.Layouts(t)
+	assertStoreReview(t, dir, "file://"+dir+"/", nil)
+}
