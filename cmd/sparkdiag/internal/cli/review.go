@@ -215,6 +215,13 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 		opts.Store = st
 	}
 
+	for _, a := range args {
+		for _, f := range o.pathsFrom {
+			if a == "-" && f == "-" {
+				return usageErrorf("standard input cannot be both a log (-) and --paths-from -")
+			}
+		}
+	}
 	more, err := readPathLists(o.pathsFrom, s)
 	if err != nil {
 		return err

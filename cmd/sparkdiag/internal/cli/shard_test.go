@@ -345,3 +345,52 @@ func TestKubernetesRecipe(t *testing.T) {
 		t.Errorf("the Indexed Job's merged review differs from the single-process one (%d vs %d bytes)", len(got), len(want))
 	}
 }
+
+// TestShardFlags: the flags of scale-out reviews, their errors and edge
+// cases.
+func TestShardFlags(t *testing.T) {
+	logs := testlogs.Testdata("spark", "logs", "3.5.9")
+	dir := t.TempDir()
+	list := filepath.Join(dir, "paths.txt")
+	os.WriteFile(list, []byte("# nightly list\n\n"+filepath.Join(logs, "skew_agg.lz4")+"\n  "+filepath.Join(logs, "explode.zstd")+"  \n"), 0o644)
+	empty := filepath.Join(dir, "empty.txt")
+	os.WriteFile(empty, []byte("# nothing tonight\n"), 0o644)
+	notRecords := filepath.Join(dir, "notes.jsonl")
+	os.WriteFile(notRecords, []byte(`{"kind":"application","schemaVersion":1}`+"\n"+`{"hello":1}`+"\n"), 0o644)
+	for _, c := range []struct {
+		name   string
+		args   []string
+		stdin  string
+		code   int
+		out    string // in stdout
+		errOut string // in stderr
+	}{
+		{"shard out of range", []string{"review", "--shard", "4/4", logs}, "", ExitUsage, "", "0 <= i < N"},
+		{"shard not a fraction", []string{"review", "--shard", "two", logs}, "", ExitUsage, "", "--shard"},
+		{"shard of one", []string{"review", "-f", "jsonl", "--shard", "0/1", filepath.Join(logs, "skew_agg.lz4")}, "", ExitOK, `"kind":"application"`, ""},
+		{"paths from a file", []string{"review", "-f", "jsonl", "--paths-from", list}, "", ExitOK, "skew_agg", ""},
+		{"paths from stdin", []string{"review", "--paths-from", "-"}, filepath.Join(logs, "explode.zstd") + "\n", ExitOK, "Reviewed 1 application", ""},
+		{"empty list", []string{"review", "-f", "jsonl", "--paths-from", empty}, "", ExitOK, "", "no path"},
+		{"stdin twice", []string{"review", "--paths-from", "-", "-"}, "", ExitUsage, "", "standard input"},
+		{"missing list", []string{"review", "--paths-from", filepath.Join(dir, "nope.txt")}, "", ExitNoInput, "", "nope.txt"},
+		{"merge of other JSON", []string{"merge", notRecords}, "", ExitNoInput, "", "notes.jsonl:2"},
+		{"merge of nothing", []string{"merge", filepath.Join(dir, "part-*.jsonl")}, "", ExitNoInput, "", "no file matches"},
+		{"output to a file URL", []string{"review", "-q", "-o", "file://" + filepath.Join(dir, "out", "part-0.jsonl"), filepath.Join(logs, "skew_agg.lz4")}, "", ExitOK, "", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, errs, code := run(t, []byte(c.stdin), c.args...)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, c.code, errs)
+			}
+			if c.out != "" && !strings.Contains(out, c.out) {
+				t.Errorf("stdout lacks %q:\n%s", c.out, firstLines(out, 5))
+			}
+			if c.errOut != "" && !strings.Contains(errs, c.errOut) {
+				t.Errorf("stderr lacks %q:\n%s", c.errOut, errs)
+			}
+		})
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "out", "part-0.jsonl")); err != nil || !bytes.Contains(b, []byte(`"skew_agg"`)) {
+		t.Errorf("-o file:// wrote nothing usable: %v", err)
+	}
+}
