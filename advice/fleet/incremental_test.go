@@ -133,7 +133,7 @@ func TestMergeDedup(t *testing.T) {
 func TestReadJSONLErrors(t *testing.T) {
 	for in, want := range map[string]string{
 		`{"kind":"application","schemaVersion":1}` + "\nnot json\n": "x.jsonl:2",
-		`{"kind":"review","schemaVersion":1}` + "\n":                 "not a review record",
+		`{"kind":"review","schemaVersion":1}` + "\n":                "not a review record",
 		`{"kind":"application","schemaVersion":99}` + "\n":          "upgrade sparkdiag",
 	} {
 		err := ReadJSONL(strings.NewReader(in), "x.jsonl", func(*Record, []byte) error { return nil })
