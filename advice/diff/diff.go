@@ -16,6 +16,7 @@ package diff
 import (
 	"sort"
 
+	"github.com/sparkdiag/sparkdiag/advice/jobkey"
 	"github.com/sparkdiag/sparkdiag/detectors"
 	"github.com/sparkdiag/sparkdiag/detectors/all"
 	"github.com/sparkdiag/sparkdiag/detectors/triage"
@@ -507,14 +508,14 @@ func compareSQL(base, nw *appmodel.Application) (WorkDiff, [2]map[int64]string) 
 		seen := map[string]int{}
 		out := make([]int, len(xs))
 		for i, x := range xs {
-			seen[firstLine(x.Description)]++
-			out[i] = seen[firstLine(x.Description)]
+			seen[jobkey.FirstLine(x.Description)]++
+			out[i] = seen[jobkey.FirstLine(x.Description)]
 		}
 		return out
 	}
 	oa, ob := occ(a), occ(b)
 	label := func(x *appmodel.SQLExecution, o int) string {
-		d := firstLine(x.Description)
+		d := jobkey.FirstLine(x.Description)
 		if len(d) > 120 {
 			d = d[:117] + "..."
 		}
