@@ -37,6 +37,7 @@ type reviewOptions struct {
 	diffDrift    bool
 	keep         int
 	policy       baseline.Policy
+	jobKey       jobKeyFlag
 
 	hs        hsFlags
 	keepGoing keepGoing
@@ -58,12 +59,18 @@ review goes on. The most frequent findings across the fleet come after the ranki
 
 With --baseline FILE, each application's key figures (duration, task time,
 input, output, shuffle, spill, tasks, failed tasks, task skew) are recorded in a local
-store (one file, no server), keyed by application name, and each run is
-compared with the usual runs of its job: a figure that drifts (by default
-+50 % above the median of the last 10 runs and 3 robust deviations away)
-is flagged, with the job's history and the 'sparkdiag diff' command that
-compares it with a usual run (--diff-drift runs that comparison). Incomplete
-runs are compared but never recorded.
+store (one file, no server), keyed by job (--job-key: by default the
+application name and user, or a Databricks job id, spark.app.jobName or an
+Airflow dag and task when the run has one), and each run is compared with the
+usual runs of its job that did the same work (the same stages and queries): a
+figure that drifts (by default +50 % above the median of the last 10 runs and
+3 robust deviations away) is flagged, with the job's history and the
+'sparkdiag diff' command that compares it with a usual run (--diff-drift runs
+that comparison). Incomplete runs are compared but never recorded. Runs with a
+default name ("Spark shell", "pyspark-shell", "Databricks Shell", ...) are no
+job: they are reported, neither recorded nor compared. Attempts of one
+application are shown as "attempt 2 of application_..." and never compared
+with each other.
 
 --format jsonl writes one JSON object per application (docs/review.md), for
 warehouses and dashboards; html is one self-contained page with the history
@@ -82,6 +89,9 @@ and deleted.`,
 
   # straight from a running History Server
   sparkdiag review --history-server http://spark-history:18080 --since 2024-06-01
+
+  # jobs named with a date ("orders_20240601"), per YARN queue
+  sparkdiag review --baseline baseline.db --job-key 'regex:^(.*?)[-_]\d{8}$,queue' /var/log/spark-history
 
   # a few logs by pattern, as Markdown for a ticket
   sparkdiag review -f markdown 'logs/app-202406*'`,
@@ -113,6 +123,7 @@ and deleted.`,
 	f.IntVar(&o.policy.Window, "baseline-window", 10, "with --baseline: how many of the job's latest runs make its baseline")
 	f.IntVar(&o.policy.MinRuns, "baseline-min-runs", 3, "with --baseline: fewest earlier runs needed to judge drift")
 	f.Float64Var(&o.policy.Ratio, "drift-ratio", 1.5, "with --baseline: a figure drifts when it is this many times the usual (1.5 = +50 %)")
+	o.jobKey.register(c)
 	o.hs.register(c)
 	return c
 }
@@ -194,7 +205,11 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 	if o.workers < 0 {
 		return usageErrorf("--workers must be at least 1")
 	}
-	opts := fleet.Options{
+	jobKey, err := o.jobKey.parse()
+	if err != nil {
+		return err
+	}
+	opts := fleet.Options{JobKey: jobKey,
 		Workers: o.workers, Read: o.read.options(s), Detectors: cfg.Select(all.Detectors), Config: cfg,
 		Tool: tool(), Since: since, Until: until, Record: !o.noRecord, Keep: o.keep, Policy: o.policy,
 		DiffDrift: o.diffDrift,
