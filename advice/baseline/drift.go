@@ -81,7 +81,7 @@ func DefaultPolicy() Policy {
 
 // DefaultMinSimilarity is the default Policy.MinSimilarity. Runs of one
 // job share most of their stages and queries (the 14 nights of
-// testdata/recurring share 0.6 to 1 of them, a regression included), runs
+// testdata/recurring, regressions included, have the same shape), runs
 // that only share a name share none or a few generic ones.
 const DefaultMinSimilarity = 0.3
 
