@@ -54,7 +54,7 @@ func TestCompareLeavesOutOtherWork(t *testing.T) {
 			note: "3 of 7 earlier runs of the name 'nightly' did different work"},
 		{name: "unknown shapes are kept", history: job(4, nil, 600_000), enough: true, runs: 4},
 		{name: "a little in common is still other work", history: job(3, shape("etl", 2), 60_000), unrelated: 3,
-			note: "the name 'nightly' groups runs that did different work: 3 of 3 earlier runs share less than 30 % of their stages and queries"},
+			note: "the name 'nightly' groups runs that did different work: 3 of 3 earlier runs share less than 50 % of their stages and queries"},
 		{name: "without the filter it would drift", history: job(4, mine, 60_000), enough: true, runs: 4, drift: true},
 	} {
 		b := Compare(&cur, tc.history, Policy{})

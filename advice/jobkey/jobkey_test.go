@@ -195,8 +195,15 @@ func TestNormalize(t *testing.T) {
 		{"mask", "no digits", "no digits"},
 		{"first", "  select 1\nfrom t  ", "select 1"},
 		{"frame", "org.apache.spark.sql.Dataset.count(Dataset.scala:3615) \nmore", "org.apache.spark.sql.Dataset.count(Dataset.scala:3615)"},
-		{"sql", "q86 run 12\nselect", "q# run #"},
-		{"stage", "count at <console>:26", "count at <console>:26\x00"},
+		{"sql", "q86 run 12\nselect", "q86 run 12"},
+		{"sql", "Benchmark Run: query=q9; iteration=1", "Benchmark Run: query=q9; iteration=1"},
+		{"sql", "load dt=2024-03-01 at 02:15:59 batch 1795471491062", "load dt=# at # batch #"},
+		{"sql", "orders_20240301 part-00017 day 7", "orders_# part-# day 7"},
+		{"stage", " count at <console>:26 ", "count at <console>:26"},
+		{"stage", "$anonfun$withThreadLocalCaptured$1 at FutureTask.java:264", "$anonfun$withThreadLocalCaptured$1 at <jdk>"},
+		{"stage", "$anonfun$withThreadLocalCaptured$1 at CompletableFuture.java:1768", "$anonfun$withThreadLocalCaptured$1 at <jdk>"},
+		{"stage", "parquet at NativeMethodAccessorImpl.java:0", "parquet at <jdk>"},
+		{"stage", "collect at Main.java:12", "collect at Main.java:12"},
 	} {
 		var got string
 		switch tc.f {
@@ -209,7 +216,7 @@ func TestNormalize(t *testing.T) {
 		case "sql":
 			got = SQLIdentity(tc.in)
 		case "stage":
-			got = StageIdentity(tc.in, "")
+			got = StageIdentity(tc.in)
 		}
 		if got != tc.want {
 			t.Errorf("%s(%q) = %q; want %q", tc.f, tc.in, got, tc.want)

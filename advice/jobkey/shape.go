@@ -13,8 +13,8 @@ import (
 const MaxHashes = 128
 
 // Shape is a compact signature of what an application did: the 32-bit
-// FNV-1a hashes of the identities of its stages (name and first call-site
-// frame, line number kept: StageIdentity) and of its SQL executions (first
+// FNV-1a hashes of the identities of its stages (their names, the user's
+// call sites, line numbers kept: StageIdentity) and of its SQL executions (first
 // line of the description, digits masked: SQLIdentity), sorted, unique, at
 // most MaxHashes of them (the smallest).
 //
@@ -43,7 +43,7 @@ func Identities(app *appmodel.Application) []string {
 		}
 	}
 	for _, st := range app.Stages {
-		add("stage:" + StageIdentity(st.Name, st.Details))
+		add("stage:" + StageIdentity(st.Name))
 	}
 	for _, x := range app.SQL {
 		if d := SQLIdentity(x.Description); d != "" {
