@@ -179,6 +179,11 @@ func Compare(run *Run, history []Run, p Policy) *Baseline {
 	}
 	b := &Baseline{Job: JobOf(run), Runs: len(history), Unrelated: unrelated, Median: map[string]float64{}, Drift: []Drift{}}
 	b.History = append(append(make([]Run, 0, len(history)+1), history...), *run)
+	// The shapes have done their work: the review's records carry the
+	// run's own (job.shape), and the store keeps every run's.
+	for i := range b.History {
+		b.History[i].Shape = nil
+	}
 	if unrelated > 0 {
 		what := "no stage or query"
 		if none < unrelated {
@@ -265,6 +270,7 @@ func reference(history []Run, med map[string]float64) *Run {
 	for i := len(history) - 1; i >= 0; i-- {
 		if r := &history[i]; usual(r) {
 			ref := *r
+			ref.Shape = nil
 			return &ref
 		}
 	}
