@@ -232,6 +232,9 @@ func WriteText(w io.Writer, res *Result, o TextOptions) error {
 		for _, d := range r.Baseline.Drift {
 			fmt.Fprintf(bw, "  %-7s %s\n", d.Severity, sanitize.Line(d.Message))
 		}
+		if r.Baseline.Note != "" {
+			fmt.Fprintf(bw, "  note: %s\n", sanitize.Line(r.Baseline.Note))
+		}
 		if r.Baseline.Verdict != "" {
 			fmt.Fprintf(bw, "  %s\n", sanitize.Line(r.Baseline.Verdict))
 		}
@@ -323,6 +326,7 @@ func baselineNotes(res *Result) []string {
 		b := r.Baseline
 		switch {
 		case b == nil || b.Note == "":
+		case len(b.Drift) > 0: // in its drift section
 		case b.Job == "":
 			if noJob[r.App.Name] == 0 {
 				names = append(names, r.App.Name)
@@ -407,6 +411,9 @@ func WriteMarkdown(w io.Writer, res *Result, o TextOptions) error {
 		fmt.Fprintf(bw, "\n## Drift: %s\n\n", sanitize.Markdown(r.Label()))
 		for _, d := range r.Baseline.Drift {
 			fmt.Fprintf(bw, "- **%s** %s\n", d.Severity, sanitize.Markdown(d.Message))
+		}
+		if r.Baseline.Note != "" {
+			fmt.Fprintf(bw, "- note: %s\n", sanitize.Markdown(r.Baseline.Note))
 		}
 		if r.Baseline.Verdict != "" {
 			fmt.Fprintf(bw, "- %s\n", sanitize.Markdown(r.Baseline.Verdict))
