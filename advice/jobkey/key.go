@@ -63,13 +63,15 @@ type Spec struct {
 func (s *Spec) String() string { return s.text }
 
 // Default is the default spec, parsed.
-func Default() *Spec {
+func Default() *Spec { return defaultSpec }
+
+var defaultSpec = func() *Spec {
 	s, err := Parse(DefaultSpec)
 	if err != nil {
 		panic(err)
 	}
 	return s
-}
+}()
 
 // Parse reads a spec (see the package documentation). A regex part may
 // hold commas as long as what follows a comma does not start like another
@@ -212,7 +214,7 @@ var dbJobCluster = regexp.MustCompile(`^job-(\d+)-run-\d+`)
 // Compute is the job key of a run under spec (nil: the default).
 func Compute(spec *Spec, in Info) Key {
 	if spec == nil {
-		spec = Default()
+		spec = defaultSpec
 	}
 	var parts, by []string
 	usesName := false
