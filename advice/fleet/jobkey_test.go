@@ -112,6 +112,34 @@ func checkNoUnrelatedDrift(t *testing.T, paths ...string) *Result {
 	return second
 }
 
+// checkNameAloneDrifts is the control of checkNoUnrelatedDrift: the same
+// records keyed by the name alone, without shapes (what the baseline did
+// before job keys), do drift, or the corpus does not test anything. It
+// overwrites the records' baselines.
+func checkNameAloneDrifts(t *testing.T, res *Result) {
+	o := Options{Store: openStore(t), Record: true, Keep: 100}
+	for _, r := range res.Records {
+		if r.Status == StatusOK {
+			r.Job = &JobInfo{Key: "name=" + r.App.Name}
+		}
+	}
+	for pass := 0; pass < 2; pass++ {
+		if err := applyBaselines(res.Records, &o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	byName := 0
+	for _, r := range res.Records {
+		if r.Baseline != nil && len(r.Baseline.Drift) > 0 && !sameJob[r.App.Name] {
+			byName++
+		}
+	}
+	if byName == 0 {
+		t.Error("keyed by name alone and without shapes, no run drifts from another job's: the corpus does not show the problem")
+	}
+	t.Logf("keyed by the name alone, without shapes: %d runs drift from other applications' runs", byName)
+}
+
 // TestNoDriftBetweenUnrelatedApps: reviewing the real public logs copied
 // in the repository twice into one baseline gives no drift between
 // unrelated applications (before job keys and shapes, every "Spark shell"
@@ -131,6 +159,7 @@ func TestNoDriftBetweenUnrelatedApps(t *testing.T) {
 	if shells == 0 {
 		t.Error("no run with a default name in the corpus: the test lost its point")
 	}
+	checkNameAloneDrifts(t, res)
 }
 
 // TestNoDriftBetweenUnrelatedAppsSharedCorpus is the same over the shared
@@ -152,6 +181,7 @@ func TestNoDriftBetweenUnrelatedAppsSharedCorpus(t *testing.T) {
 	if notes == 0 {
 		t.Error(`no "Rapids Spark Profiling Tool Unit Tests" run was left uncompared for its different work`)
 	}
+	checkNameAloneDrifts(t, res)
 }
 
 // NDS-like runs: benchmark harnesses name every run alike whatever the
