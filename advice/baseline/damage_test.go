@@ -240,7 +240,7 @@ func FuzzStoreReader(f *testing.F) {
 }
 
 // A format-1 store (records without checksums) is read as it is, and
-// upgraded to checksummed records when opened for writing.
+// upgraded to checksummed records (and job keys) when opened for writing.
 func TestStoreFormat1Upgrade(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "v1.db")
 	db, err := bolt.Open(p, 0o644, nil)
@@ -270,7 +270,7 @@ func TestStoreFormat1Upgrade(t *testing.T) {
 	s.Close()
 	b, _ := os.ReadFile(p)
 	if !bytes.Contains(b, []byte(storeFormat)) {
-		t.Fatal("not upgraded to format 2")
+		t.Fatal("not upgraded to the current format")
 	}
 	if got, err := readAll(p); err != nil || !strings.Contains(got, "app-1") {
 		t.Fatalf("after the upgrade: %v\n%s", err, got)

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
+	"github.com/sparkdiag/sparkdiag/advice/jobkey"
 	"github.com/sparkdiag/sparkdiag/advice/units"
 )
 
@@ -65,10 +67,25 @@ type Policy struct {
 	// a job whose runs always vary a lot is not flagged for its usual
 	// swings. Default 3.
 	MADs float64
+	// MinSimilarity is how alike (jobkey.Compare: the share of stage and
+	// SQL identities in common) an earlier run's shape must be to this
+	// run's to count in its baseline: earlier runs of the job that did
+	// other work are left out. Default 0.5; 0 < MinSimilarity <= 1.
+	MinSimilarity float64
 }
 
 // DefaultPolicy is the policy used when none is given.
-func DefaultPolicy() Policy { return Policy{MinRuns: 3, Window: 10, Ratio: 1.5, MADs: 3} }
+func DefaultPolicy() Policy {
+	return Policy{MinRuns: 3, Window: 10, Ratio: 1.5, MADs: 3, MinSimilarity: DefaultMinSimilarity}
+}
+
+// DefaultMinSimilarity is the default Policy.MinSimilarity. Runs of one
+// job share most of their stages and queries (the 14 nights of
+// testdata/recurring, regressions included, have the same shape; one
+// script run under Spark 3.5.9 and 4.3.0, testdata/spark, mostly 0.7 to
+// 1), runs that only share a name share none or a few generic ones (two
+// TPC-DS queries run by one benchmark harness: 0.33).
+const DefaultMinSimilarity = 0.5
 
 // WithDefaults is the policy with DefaultPolicy's value in every field
 // left unset (or out of range).
@@ -90,6 +107,9 @@ func (p *Policy) defaults() {
 	}
 	if p.MADs <= 0 {
 		p.MADs = d.MADs
+	}
+	if p.MinSimilarity <= 0 || p.MinSimilarity > 1 {
+		p.MinSimilarity = d.MinSimilarity
 	}
 }
 
@@ -116,6 +136,17 @@ type Drift struct {
 
 // Baseline is the comparison of a run with its job's earlier runs.
 type Baseline struct {
+	// Job is the job key the run was compared within ("" when the run has
+	// no job identity: see Note).
+	Job string `json:"job,omitempty"`
+	// Note says, in plain words, why the run was not compared (no job
+	// identity; earlier runs of the job that did different work) or which
+	// earlier runs were left out.
+	Note string `json:"note,omitempty"`
+	// Unrelated is how many earlier runs of the job were left out because
+	// they did different work (shape similarity below
+	// Policy.MinSimilarity).
+	Unrelated int `json:"unrelated,omitempty"`
 	// Runs is how many earlier runs make the baseline (0: none yet).
 	Runs int `json:"runs"`
 	// Enough is false when there are fewer than Policy.MinRuns.
@@ -136,14 +167,36 @@ type Baseline struct {
 }
 
 // Compare checks run against history (earlier runs of the same job,
-// oldest first; only the last Policy.Window are used).
+// oldest first). The earlier runs that did different work (shape
+// similarity below Policy.MinSimilarity) are left out first, then only the
+// last Policy.Window are used.
 func Compare(run *Run, history []Run, p Policy) *Baseline {
 	p.defaults()
+	all := len(history)
+	history, unrelated, none := sameShape(run, history, p.MinSimilarity)
 	if len(history) > p.Window {
 		history = history[len(history)-p.Window:]
 	}
-	b := &Baseline{Runs: len(history), Median: map[string]float64{}, Drift: []Drift{}}
+	b := &Baseline{Job: JobOf(run), Runs: len(history), Unrelated: unrelated, Median: map[string]float64{}, Drift: []Drift{}}
 	b.History = append(append(make([]Run, 0, len(history)+1), history...), *run)
+	// The shapes have done their work: the review's records carry the
+	// run's own (job.shape), and the store keeps every run's.
+	for i := range b.History {
+		b.History[i].Shape = nil
+	}
+	if unrelated > 0 {
+		what := "no stage or query"
+		if none < unrelated {
+			what = fmt.Sprintf("less than %.0f %% of their stages and queries", 100*p.MinSimilarity)
+		}
+		if len(history) < p.MinRuns {
+			b.Note = fmt.Sprintf("%s groups runs that did different work: %d of %d earlier runs share %s with this one; not compared",
+				jobLabel(run), unrelated, all, what)
+		} else {
+			b.Note = fmt.Sprintf("%d of %d earlier runs of %s did different work (they share %s with this one) and are left out",
+				unrelated, all, jobLabel(run), what)
+		}
+	}
 	if len(history) < p.MinRuns {
 		return b
 	}
@@ -165,6 +218,34 @@ func Compare(run *Run, history []Run, p Policy) *Baseline {
 		b.Reference = reference(history, b.Median)
 	}
 	return b
+}
+
+// sameShape keeps the runs of history whose shape is alike run's (or
+// unknown: runs recorded before shapes), and counts those left out and,
+// among them, those that share nothing with it.
+func sameShape(run *Run, history []Run, min float64) (kept []Run, unrelated, none int) {
+	kept = make([]Run, 0, len(history))
+	for _, h := range history {
+		sim, shared, ok := jobkey.Compare(run.Shape, h.Shape)
+		if ok && sim < min {
+			unrelated++
+			if shared == 0 {
+				none++
+			}
+			continue
+		}
+		kept = append(kept, h)
+	}
+	return kept, unrelated, none
+}
+
+// jobLabel names a run's job for people: "the name 'N'" when the job is
+// keyed by its name, else "the job 'KEY'".
+func jobLabel(r *Run) string {
+	if k := JobOf(r); k != "" && !strings.HasPrefix(k, "name=") && !strings.HasPrefix(k, "name~") {
+		return fmt.Sprintf("the job '%s'", k)
+	}
+	return fmt.Sprintf("the name '%s'", r.Name)
 }
 
 // reference picks the latest run whose every figure is close to the usual
@@ -189,6 +270,7 @@ func reference(history []Run, med map[string]float64) *Run {
 	for i := len(history) - 1; i >= 0; i-- {
 		if r := &history[i]; usual(r) {
 			ref := *r
+			ref.Shape = nil
 			return &ref
 		}
 	}

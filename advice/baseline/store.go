@@ -3,11 +3,18 @@
 // job's usual runs.
 //
 // The store is a bbolt file (go.etcd.io/bbolt: pure Go, one file, no server,
-// crash-safe transactions). Runs are kept per application name, because a
-// recurring job keeps its name from run to run while its application ID
+// crash-safe transactions). Runs are kept per job key (advice/jobkey: by
+// default the application name and user, or a well-known job id), because a
+// recurring job keeps its key from run to run while its application ID
 // changes. Within a job, runs are ordered by start time; recording the same
 // application attempt again replaces its entry, so re-running a nightly
 // review over the same logs does not count a run twice.
+//
+// Stores of format 2 and older kept runs per application name alone; opened
+// for writing, they are upgraded in place (see upgrade): each run moves to
+// the job key its name and user give ("name=N | user=U"), so a job keeps
+// its history, and the runs of a default name ("Spark shell") are split by
+// user and no longer compared unless --job-key says shell-names.
 //
 // Only one process can have the store open for writing at a time; a second
 // one waits up to Options.LockTimeout and then fails with ErrLocked.
@@ -29,14 +36,23 @@ import (
 	json "github.com/goccy/go-json"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/sparkdiag/sparkdiag/advice/jobkey"
 )
 
 // Run is what the store keeps of one application run.
 type Run struct {
 	AppID     string `json:"appId"`
 	AttemptID string `json:"attemptId,omitempty"`
-	Name      string `json:"name"`
-	User      string `json:"user,omitempty"`
+	// Job is the run's job key (jobkey.Key.Key), the store's bucket. Runs
+	// recorded before job keys have none until the store is upgraded.
+	Job  string `json:"job,omitempty"`
+	Name string `json:"name"`
+	User string `json:"user,omitempty"`
+	// Shape is what the run did (its stages and SQL executions); nil for
+	// runs recorded before shapes, which are compared with every run of
+	// their job.
+	Shape *jobkey.Shape `json:"shape,omitempty"`
 	// Start is the application's start time, epoch milliseconds.
 	Start      int64 `json:"startTime"`
 	DurationMs int64 `json:"durationMs"`
@@ -65,16 +81,42 @@ type Run struct {
 	RecordedAt int64 `json:"recordedAt"`
 }
 
-// Key identifies a run within its job.
-func (r *Run) sameApp(o *Run) bool { return r.AppID == o.AppID && r.AttemptID == o.AttemptID }
+// ErrNoJob is returned by Record for a run without a job identity (a
+// default application name such as "Spark shell", or no name): such runs
+// are reported but not recorded.
+var ErrNoJob = errors.New("baseline: the run has no job identity")
+
+// JobOf is the job key of a run: its Job, or for a run without one the
+// default key of its name and user (jobkey.DefaultSpec without a
+// configuration: "name=N | user=U"); "" when that has no job identity.
+func JobOf(r *Run) string {
+	if r.Job != "" {
+		return r.Job
+	}
+	return jobkey.Compute(nil, jobkey.Info{Name: r.Name, User: r.User}).Key
+}
+
+// legacyKey is the job key of a run recorded before job keys: its name and
+// user, default names included.
+func legacyKey(r *Run) string {
+	return jobkey.Compute(legacySpec, jobkey.Info{Name: r.Name, User: r.User}).Key
+}
+
+var legacySpec, _ = jobkey.Parse("name,user,shell-names")
 
 // Store is an open baseline database.
 type Store struct {
 	db   *bolt.DB
 	path string
-	// v1: a format-1 store opened read-only (records without checksums).
-	v1 bool
+	// format is the store's format: storeFormat, or an older one opened
+	// read-only (format 1 has no checksums; formats 1 and 2 keep their
+	// jobs by application name).
+	format string
 }
+
+// legacy reports whether the store keeps its jobs by application name
+// (format 1 or 2, opened read-only).
+func (s *Store) legacy() bool { return s.format != storeFormat }
 
 // Options tune Open.
 type Options struct {
@@ -89,8 +131,8 @@ type Options struct {
 // ErrLocked is returned when another process holds the store.
 var ErrLocked = errors.New("the baseline store is in use by another process")
 
-// bucket names. Every job has a sub-bucket of jobsBucket named after the
-// application name; its keys are start time (8 bytes, big-endian) followed
+// bucket names. Every job has a sub-bucket of jobsBucket named after its
+// job key; its keys are start time (8 bytes, big-endian) followed
 // by "appId\x00attemptId".
 var (
 	jobsBucket = []byte("jobs")
@@ -98,12 +140,14 @@ var (
 	formatKey  = []byte("format")
 )
 
-// storeFormat is the version of the store's layout. Format 2 prefixes
-// every record with the CRC-32C of the job name, the key and the record;
-// format 1 (no checksums) is still read, and upgraded when opened for
+// storeFormat is the version of the store's layout. Format 3 keeps the
+// jobs by job key (format 2 by application name); formats 2 and 3 prefix
+// every record with the CRC-32C of the job, the key and the record; format
+// 1 (no checksums) and 2 are still read, and upgraded when opened for
 // writing.
 const (
-	storeFormat   = "sparkdiag-baseline/2"
+	storeFormat   = "sparkdiag-baseline/3"
+	storeFormatV2 = "sparkdiag-baseline/2"
 	storeFormatV1 = "sparkdiag-baseline/1"
 )
 
@@ -175,7 +219,7 @@ func Open(path string, o Options) (*Store, error) {
 	if o.ReadOnly {
 		err = s.view(func(tx *bolt.Tx) error {
 			f, err := checkFormat(tx, path)
-			s.v1 = f == storeFormatV1
+			s.format = f
 			return err
 		})
 	} else {
@@ -201,8 +245,9 @@ func Open(path string, o Options) (*Store, error) {
 			if err != nil {
 				return err
 			}
-			if f == storeFormatV1 {
-				return upgradeV1(m, jobs)
+			s.format = storeFormat
+			if f != storeFormat {
+				return upgrade(m, jobs, f, path)
 			}
 			return nil
 		})
@@ -217,8 +262,11 @@ func Open(path string, o Options) (*Store, error) {
 	return s, nil
 }
 
-// upgradeV1 adds checksums to the records of a format-1 store.
-func upgradeV1(meta, jobs *bolt.Bucket) error {
+// upgrade moves the runs of a format-1 or format-2 store (jobs by
+// application name) to their job keys (legacyKey: name and user), with
+// checksums, and marks the store format 3. A format-2 record whose
+// checksum does not match fails the upgrade (the store is damaged).
+func upgrade(meta, jobs *bolt.Bucket, from, path string) error {
 	var names [][]byte
 	if err := jobs.ForEachBucket(func(k []byte) error {
 		names = append(names, bytes.Clone(k))
@@ -226,19 +274,44 @@ func upgradeV1(meta, jobs *bolt.Bucket) error {
 	}); err != nil {
 		return err
 	}
+	var runs []Run
 	for _, name := range names {
-		job := jobs.Bucket(name)
-		var keys, vals [][]byte
-		if err := job.ForEach(func(k, v []byte) error {
-			keys, vals = append(keys, bytes.Clone(k)), append(vals, seal(name, k, v))
+		if err := jobs.Bucket(name).ForEach(func(k, v []byte) error {
+			if from != storeFormatV1 {
+				if len(v) < 4 || binary.BigEndian.Uint32(v) != recordSum(name, k, v[4:]) {
+					return damaged(path, "job %q: a record's checksum does not match", name)
+				}
+				v = v[4:]
+			}
+			var r Run
+			if err := json.Unmarshal(v, &r); err != nil {
+				return damaged(path, "job %q: a record cannot be read: %v", name, err)
+			}
+			runs = append(runs, r)
 			return nil
 		}); err != nil {
 			return err
 		}
-		for i := range keys {
-			if err := job.Put(keys[i], vals[i]); err != nil {
-				return err
-			}
+		if err := jobs.DeleteBucket(name); err != nil {
+			return err
+		}
+	}
+	for i := range runs {
+		r := &runs[i]
+		if r.Job = legacyKey(r); r.Job == "" {
+			continue // no name: never recorded by sparkdiag
+		}
+		job, err := jobs.CreateBucketIfNotExists([]byte(r.Job))
+		if err != nil {
+			return err
+		}
+		val, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		k := runKey(r)
+		if err := job.Put(k, seal([]byte(r.Job), k, val)); err != nil {
+			return err
 		}
 	}
 	return meta.Put(formatKey, []byte(storeFormat))
@@ -250,7 +323,7 @@ func checkFormat(tx *bolt.Tx, path string) (string, error) {
 		return "", fmt.Errorf("baseline store %s: not a sparkdiag baseline store", path)
 	}
 	f := string(m.Get(formatKey))
-	if f != storeFormat && f != storeFormatV1 {
+	if f != storeFormat && f != storeFormatV2 && f != storeFormatV1 {
 		return f, fmt.Errorf("baseline store %s: format %q, this sparkdiag reads %q", path, f, storeFormat)
 	}
 	return f, nil
@@ -300,7 +373,7 @@ func (s *Store) verify() error {
 
 // record checks and returns the record (JSON) held in v.
 func (s *Store) record(job, k, v []byte) ([]byte, error) {
-	if s.v1 {
+	if s.format == storeFormatV1 {
 		return v, nil
 	}
 	if len(v) < 4 || binary.BigEndian.Uint32(v) != recordSum(job, k, v[4:]) {
@@ -319,10 +392,18 @@ func (s *Store) decode(job, k, v []byte) (Run, error) {
 	if err := json.Unmarshal(b, &o); err != nil {
 		return o, damaged(s.path, "job %q: a record cannot be read: %v", job, err)
 	}
-	if o.Name != string(job) {
-		return o, damaged(s.path, "job %q holds a run of %q", job, o.Name)
+	if got := s.jobOfRecord(&o); got != string(job) {
+		return o, damaged(s.path, "job %q holds a run of %q", job, got)
 	}
 	return o, nil
+}
+
+// jobOfRecord is the bucket a stored run belongs in.
+func (s *Store) jobOfRecord(r *Run) string {
+	if s.legacy() {
+		return r.Name
+	}
+	return r.Job
 }
 
 // Path is the store's file.
@@ -339,12 +420,19 @@ func runKey(r *Run) []byte {
 	return append(k, r.AttemptID...)
 }
 
-// Record adds a run to its job (the application name), replacing an
+// Record adds a run to its job (JobOf: its job key), replacing an
 // earlier record of the same application attempt, and keeps at most keep
-// runs of the job (the newest; keep <= 0 keeps all).
+// runs of the job (the newest; keep <= 0 keeps all). A run without a job
+// identity is not recorded: the error wraps ErrNoJob.
 func (s *Store) Record(r Run, keep int) error {
-	if r.Name == "" {
-		return errors.New("baseline: a run without an application name cannot be recorded")
+	if r.Name == "" && r.Job == "" {
+		return fmt.Errorf("%w: a run without an application name or a job key cannot be recorded", ErrNoJob)
+	}
+	if r.Job = JobOf(&r); r.Job == "" {
+		return fmt.Errorf("%w: %q is a default application name; give the run a job key", ErrNoJob, r.Name)
+	}
+	if s.legacy() {
+		return fmt.Errorf("baseline store %s: format %q is open read-only", s.path, s.format)
 	}
 	if r.RecordedAt == 0 {
 		r.RecordedAt = time.Now().UnixMilli()
@@ -354,7 +442,7 @@ func (s *Store) Record(r Run, keep int) error {
 		return err
 	}
 	return s.update(func(tx *bolt.Tx) error {
-		job, err := tx.Bucket(jobsBucket).CreateBucketIfNotExists([]byte(r.Name))
+		job, err := tx.Bucket(jobsBucket).CreateBucketIfNotExists([]byte(r.Job))
 		if err != nil {
 			return err
 		}
@@ -373,7 +461,7 @@ func (s *Store) Record(r Run, keep int) error {
 			}
 		}
 		k := runKey(&r)
-		if err := job.Put(k, seal([]byte(r.Name), k, val)); err != nil {
+		if err := job.Put(k, seal([]byte(r.Job), k, val)); err != nil {
 			return err
 		}
 		if keep > 0 {
@@ -405,13 +493,22 @@ func splitKey(k []byte) (app, attempt string, ok bool) {
 	return string(rest[:i]), string(rest[i+1:]), true
 }
 
-// History returns the job's runs that started before the given run (and
-// are not the same application attempt), oldest first, at most limit of
-// them (the newest; limit <= 0 for all).
+// History returns the runs of the run's job (JobOf) that started before
+// it and are not of the same application (another attempt of it is not an
+// earlier run of the job), oldest first, at most limit of them (the
+// newest; limit <= 0 for all). A run without a job identity has none.
 func (s *Store) History(r *Run, limit int) ([]Run, error) {
 	var out []Run
+	key := JobOf(r)
+	if key == "" {
+		return nil, nil
+	}
+	bucket := key
+	if s.legacy() {
+		bucket = r.Name // and only the runs of the same key, below
+	}
 	err := s.view(func(tx *bolt.Tx) error {
-		job := tx.Bucket(jobsBucket).Bucket([]byte(r.Name))
+		job := tx.Bucket(jobsBucket).Bucket([]byte(bucket))
 		if job == nil {
 			return nil
 		}
@@ -426,11 +523,11 @@ func (s *Store) History(r *Run, limit int) ([]Run, error) {
 			k, v = c.Prev()
 		}
 		for ; k != nil; k, v = c.Prev() {
-			o, err := s.decode([]byte(r.Name), k, v)
+			o, err := s.decode([]byte(bucket), k, v)
 			if err != nil {
 				return err
 			}
-			if o.Start >= r.Start || o.sameApp(r) {
+			if o.Start >= r.Start || o.AppID == r.AppID || (s.legacy() && legacyKey(&o) != key) {
 				continue
 			}
 			out = append(out, o)
@@ -447,16 +544,60 @@ func (s *Store) History(r *Run, limit int) ([]Run, error) {
 	return out, err
 }
 
-// Runs returns every recorded run of a job, oldest first.
-func (s *Store) Runs(name string) ([]Run, error) {
+// ErrAmbiguous is returned when a job is named by an application name
+// that several jobs share (runs of several users): name it by its key.
+var ErrAmbiguous = errors.New("the name is several jobs")
+
+// resolve finds the job (bucket) that job names: a job key, or an
+// application name that exactly one job has ("" when none has).
+func (s *Store) resolve(tx *bolt.Tx, job string) (string, error) {
+	jobs := tx.Bucket(jobsBucket)
+	if jobs.Bucket([]byte(job)) != nil {
+		return job, nil
+	}
+	var keys []string
+	err := jobs.ForEachBucket(func(k []byte) error {
+		name, err := s.lastName(jobs.Bucket(k), k)
+		if err == nil && name == job {
+			keys = append(keys, string(k))
+		}
+		return err
+	})
+	switch {
+	case err != nil:
+		return "", err
+	case len(keys) > 1:
+		sort.Strings(keys)
+		return "", fmt.Errorf("%w: %q is the name of %d jobs (%s); name one by its key", ErrAmbiguous, job, len(keys), strings.Join(keys, "; "))
+	case len(keys) == 1:
+		return keys[0], nil
+	}
+	return "", nil
+}
+
+// lastName is the application name of a job's newest run.
+func (s *Store) lastName(b *bolt.Bucket, job []byte) (string, error) {
+	k, v := b.Cursor().Last()
+	if k == nil {
+		return "", nil
+	}
+	o, err := s.decode(job, k, v)
+	return o.Name, err
+}
+
+// Runs returns every recorded run of a job, oldest first. The job is named
+// by its key or by an application name only one job has (else the error
+// wraps ErrAmbiguous); an unknown job has no runs.
+func (s *Store) Runs(job string) ([]Run, error) {
 	var out []Run
 	err := s.view(func(tx *bolt.Tx) error {
-		job := tx.Bucket(jobsBucket).Bucket([]byte(name))
-		if job == nil {
-			return nil
+		key, err := s.resolve(tx, job)
+		if err != nil || key == "" {
+			return err
 		}
-		return job.ForEach(func(k, v []byte) error {
-			o, err := s.decode([]byte(name), k, v)
+		b := tx.Bucket(jobsBucket).Bucket([]byte(key))
+		return b.ForEach(func(k, v []byte) error {
+			o, err := s.decode([]byte(key), k, v)
 			if err != nil {
 				return err
 			}
@@ -469,6 +610,9 @@ func (s *Store) Runs(name string) ([]Run, error) {
 
 // Job is one recurring job of the store.
 type Job struct {
+	// Key is the job key (for stores of format 2 and older, the name).
+	Key string `json:"key"`
+	// Name is the application name of its newest run.
 	Name string `json:"name"`
 	Runs int    `json:"runs"`
 	// First and Last are the start times of its oldest and newest runs.
@@ -476,20 +620,25 @@ type Job struct {
 	Last  int64 `json:"lastStart"`
 }
 
-// Jobs lists the jobs of the store, by name.
+// Jobs lists the jobs of the store, by key.
 func (s *Store) Jobs() ([]Job, error) {
 	var out []Job
 	err := s.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(jobsBucket).ForEachBucket(func(name []byte) error {
-			b := tx.Bucket(jobsBucket).Bucket(name)
-			j := Job{Name: string(name)}
+		return tx.Bucket(jobsBucket).ForEachBucket(func(key []byte) error {
+			b := tx.Bucket(jobsBucket).Bucket(key)
+			j := Job{Key: string(key)}
 			if err := b.ForEach(func(k, v []byte) error {
 				j.Runs++
-				_, err := s.record(name, k, v)
+				_, err := s.record(key, k, v)
 				return err
 			}); err != nil {
 				return err
 			}
+			name, err := s.lastName(b, key)
+			if err != nil {
+				return err
+			}
+			j.Name = name
 			c := b.Cursor()
 			if k, _ := c.First(); len(k) >= 8 {
 				j.First = int64(binary.BigEndian.Uint64(k))
@@ -501,38 +650,39 @@ func (s *Store) Jobs() ([]Job, error) {
 			return nil
 		})
 	})
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, err
 }
 
 // Forget removes a job's runs: all of them when appIDs is empty, else the
-// runs of those application IDs (every attempt). It returns how many runs
-// were removed.
-func (s *Store) Forget(name string, appIDs ...string) (int, error) {
+// runs of those application IDs (every attempt). The job is named as for
+// Runs. It returns how many runs were removed.
+func (s *Store) Forget(job string, appIDs ...string) (int, error) {
 	removed := 0
 	err := s.update(func(tx *bolt.Tx) error {
-		jobs := tx.Bucket(jobsBucket)
-		job := jobs.Bucket([]byte(name))
-		if job == nil {
-			return nil
+		key, err := s.resolve(tx, job)
+		if err != nil || key == "" {
+			return err
 		}
+		jobs := tx.Bucket(jobsBucket)
+		b := jobs.Bucket([]byte(key))
 		if len(appIDs) == 0 {
-			removed = job.Stats().KeyN
-			return jobs.DeleteBucket([]byte(name))
+			removed = b.Stats().KeyN
+			return jobs.DeleteBucket([]byte(key))
 		}
 		want := map[string]bool{}
 		for _, id := range appIDs {
 			want[id] = true
 		}
 		var stale [][]byte
-		c := job.Cursor()
+		c := b.Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			if app, _, ok := splitKey(k); ok && want[app] {
 				stale = append(stale, bytes.Clone(k))
 			}
 		}
 		for _, k := range stale {
-			if err := job.Delete(k); err != nil {
+			if err := b.Delete(k); err != nil {
 				return err
 			}
 		}

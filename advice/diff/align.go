@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sparkdiag/sparkdiag/advice/jobkey"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
 )
 
@@ -266,7 +267,7 @@ func stageSigs(app *appmodel.Application, gs []*stageGroup) []stageSig {
 					continue
 				}
 				if r.Name != "" {
-					ops["rdd:"+maskDigits(r.Name)] = true
+					ops["rdd:"+jobkey.MaskDigits(r.Name)] = true
 				}
 				if r.Scope != "" {
 					name, ok := scopes[r.Scope]
@@ -299,7 +300,7 @@ func scopeName(scope string) string {
 	if json.Unmarshal([]byte(scope), &v) != nil {
 		return ""
 	}
-	return maskDigits(strings.TrimSpace(v.Name))
+	return jobkey.MaskDigits(strings.TrimSpace(v.Name))
 }
 
 // stageScore rates two stages of different signatures, 1 to partialMax:
@@ -389,7 +390,7 @@ func sqlSigs(xs []*appmodel.SQLExecution) []sqlSig {
 		s := sqlSig{jobs: len(x.JobIDs) > 0}
 		ops := map[string]bool{}
 		x.FinalPlan().Walk(func(n *appmodel.PlanNode) bool {
-			ops[maskDigits(strings.TrimSpace(n.Name))] = true
+			ops[jobkey.MaskDigits(strings.TrimSpace(n.Name))] = true
 			return true
 		})
 		for o := range ops {

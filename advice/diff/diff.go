@@ -14,8 +14,11 @@
 package diff
 
 import (
+	"fmt"
 	"sort"
+	"strings"
 
+	"github.com/sparkdiag/sparkdiag/advice/jobkey"
 	"github.com/sparkdiag/sparkdiag/detectors"
 	"github.com/sparkdiag/sparkdiag/detectors/all"
 	"github.com/sparkdiag/sparkdiag/detectors/triage"
@@ -56,8 +59,13 @@ type Diff struct {
 	Base          Run           `json:"base"`
 	New           Run           `json:"new"`
 	// Warnings say why the comparison may mislead (different
-	// application names, incomplete logs).
+	// application names, incomplete logs). When the runs do not look like
+	// one job, SameJob.Warning comes first.
 	Warnings []string `json:"warnings"`
+	// SameJob says whether the two runs look like runs of one job: their
+	// job keys and how much of their work (stage call sites, SQL
+	// descriptions) they share.
+	SameJob SameJob `json:"sameJob"`
 	// Headline is one line: the duration change, the input change and the
 	// verdict.
 	Headline string `json:"headline"`
@@ -77,6 +85,82 @@ type Diff struct {
 	SQL           WorkDiff   `json:"sqlExecutions"`
 	Config        ConfigDiff `json:"config"`
 	Findings      Findings   `json:"findings"`
+}
+
+// SameJob compares the identity and the shape of the two runs
+// (advice/jobkey): a diff of two runs that share no stage says little.
+type SameJob struct {
+	// Likely is false when the runs share less than
+	// baseline.DefaultMinSimilarity (0.5) of their stage and SQL identities.
+	Likely bool `json:"likely"`
+	// BaseKey and NewKey are the runs' job keys under the default
+	// --job-key ("" for a default name such as "Spark shell").
+	BaseKey string `json:"baseKey"`
+	NewKey  string `json:"newKey"`
+	// Similarity is the Jaccard index of the two sets of stage and SQL
+	// identities (shared / all), from 0 to 1.
+	Similarity float64 `json:"similarity"`
+	// SharedStages of Stages distinct stage call sites (name and first
+	// frame) are in both runs; Stages counts those of either run.
+	SharedStages int `json:"sharedStages"`
+	Stages       int `json:"stages"`
+	// Warning is the line the reports start with when Likely is false.
+	Warning string `json:"warning,omitempty"`
+}
+
+// minSimilarity is baseline.DefaultMinSimilarity (diff does not import
+// the baseline store).
+const minSimilarity = 0.5
+
+// sameJob compares the identities and job keys of two runs.
+func sameJob(base, nw *appmodel.Application) SameJob {
+	key := func(a *appmodel.Application) string {
+		return jobkey.Compute(nil, jobkey.Info{Name: a.Name, User: a.User, Conf: a.SparkProps}).Key
+	}
+	sj := SameJob{BaseKey: key(base), NewKey: key(nw)}
+	ib, in := jobkey.Identities(base), jobkey.Identities(nw)
+	sim, _, _ := jobkey.Compare(jobkey.ShapeOf(ib), jobkey.ShapeOf(in))
+	// Exact counts (the shapes' sketches may be capped).
+	all, both := map[string]int{}, 0
+	for _, id := range ib {
+		all[id] |= 1
+	}
+	for _, id := range in {
+		all[id] |= 2
+	}
+	stages := 0
+	for id, sides := range all {
+		if sides == 3 {
+			both++
+		}
+		if strings.HasPrefix(id, "stage:") {
+			stages++
+			if sides == 3 {
+				sj.SharedStages++
+			}
+		}
+	}
+	if len(all) > 0 {
+		sim = float64(both) / float64(len(all))
+	}
+	sj.Similarity = float64(int(sim*1000+0.5)) / 1000
+	sj.Stages = stages
+	sj.Likely = sim >= minSimilarity
+	if !sj.Likely {
+		var why []string
+		if base.Name != nw.Name {
+			why = append(why, "names differ")
+		} else if sj.BaseKey != sj.NewKey && sj.BaseKey != "" && sj.NewKey != "" {
+			why = append(why, "job keys differ ("+quote(sj.BaseKey)+" and "+quote(sj.NewKey)+")")
+		}
+		share := fmt.Sprintf("they share %d of %d stages' call sites", sj.SharedStages, stages)
+		if stages == 0 {
+			share = fmt.Sprintf("they share %d of %d SQL descriptions", both, len(all))
+		}
+		why = append(why, share)
+		sj.Warning = "these runs do not look like the same job: " + strings.Join(why, " and ")
+	}
+	return sj
 }
 
 // Run describes one of the two runs.
@@ -287,7 +371,10 @@ func Compare(base, nw Side, o Options) *Diff {
 		NewStages:     []StageRef{},
 		RemovedStages: []StageRef{},
 	}
-	if base.App.Name != nw.App.Name {
+	d.SameJob = sameJob(base.App, nw.App)
+	if !d.SameJob.Likely {
+		d.Warnings = append(d.Warnings, d.SameJob.Warning)
+	} else if base.App.Name != nw.App.Name {
 		d.Warnings = append(d.Warnings, "the application names differ ("+quote(base.App.Name)+" and "+quote(nw.App.Name)+"): are these runs of the same job?")
 	}
 	for _, s := range []struct {
@@ -507,14 +594,14 @@ func compareSQL(base, nw *appmodel.Application) (WorkDiff, [2]map[int64]string) 
 		seen := map[string]int{}
 		out := make([]int, len(xs))
 		for i, x := range xs {
-			seen[firstLine(x.Description)]++
-			out[i] = seen[firstLine(x.Description)]
+			seen[jobkey.FirstLine(x.Description)]++
+			out[i] = seen[jobkey.FirstLine(x.Description)]
 		}
 		return out
 	}
 	oa, ob := occ(a), occ(b)
 	label := func(x *appmodel.SQLExecution, o int) string {
-		d := firstLine(x.Description)
+		d := jobkey.FirstLine(x.Description)
 		if len(d) > 120 {
 			d = d[:117] + "..."
 		}

@@ -3,8 +3,8 @@ package diff
 import (
 	"sort"
 	"strconv"
-	"strings"
 
+	"github.com/sparkdiag/sparkdiag/advice/jobkey"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
 )
 
@@ -37,16 +37,6 @@ type stageGroup struct {
 // identity is the stage's name and call site.
 func (g *stageGroup) identity() string { return g.name + "\x00" + g.callSite }
 
-// firstFrame is the first line of a stage's call-site stack (its Details),
-// line number kept.
-func firstFrame(details string) string {
-	details = strings.TrimSpace(details)
-	if i := strings.IndexByte(details, '\n'); i >= 0 {
-		details = details[:i]
-	}
-	return strings.TrimSpace(details)
-}
-
 // stageGroups merges the attempts of each stage, drops skipped stages and
 // stages that never ran, and returns them in the order they ran (first
 // submission, then id), each with its occurrence number.
@@ -59,7 +49,7 @@ func stageGroups(app *appmodel.Application) []*stageGroup {
 		}
 		g := byID[s.ID]
 		if g == nil {
-			g = &stageGroup{app: app, id: s.ID, name: s.Name, display: app.DisplayName(s), callSite: firstFrame(s.Details)}
+			g = &stageGroup{app: app, id: s.ID, name: s.Name, display: app.DisplayName(s), callSite: jobkey.FirstFrame(s.Details)}
 			byID[s.ID] = g
 			out = append(out, g)
 		}
@@ -76,7 +66,7 @@ func stageGroups(app *appmodel.Application) []*stageGroup {
 		sort.Slice(g.attempts, func(i, j int) bool { return g.attempts[i].Attempt < g.attempts[j].Attempt })
 		if g.callSite == "" {
 			for _, a := range g.attempts {
-				if f := firstFrame(a.Details); f != "" {
+				if f := jobkey.FirstFrame(a.Details); f != "" {
 					g.callSite = f
 					break
 				}
@@ -304,9 +294,9 @@ func sqlInOrder(app *appmodel.Application) []*appmodel.SQLExecution {
 func matchSQL(a, b []*appmodel.SQLExecution) pairing {
 	desc := func(side, i int) string {
 		if side == 0 {
-			return firstLine(a[i].Description)
+			return jobkey.FirstLine(a[i].Description)
 		}
-		return firstLine(b[i].Description)
+		return jobkey.FirstLine(b[i].Description)
 	}
 	sigs := [2][]sqlSig{sqlSigs(a), sqlSigs(b)}
 	g := &groupMatcher{
@@ -315,33 +305,7 @@ func matchSQL(a, b []*appmodel.SQLExecution) pairing {
 	}
 	// Recurring jobs often put the day, a batch number or a path with a
 	// date in the description: the loose pass ignores the digits.
-	return match(len(a), len(b), desc, func(side, i int) string { return maskDigits(desc(side, i)) }, g)
-}
-
-// maskDigits replaces every run of digits by one '#'.
-func maskDigits(s string) string {
-	var b strings.Builder
-	inDigits := false
-	for _, c := range s {
-		if c >= '0' && c <= '9' {
-			if !inDigits {
-				b.WriteByte('#')
-			}
-			inDigits = true
-			continue
-		}
-		inDigits = false
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	return s
+	return match(len(a), len(b), desc, func(side, i int) string { return jobkey.MaskDigits(desc(side, i)) }, g)
 }
 
 // occKey is "identity #occ" for display and finding keys.

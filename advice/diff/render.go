@@ -115,6 +115,9 @@ func (t *Text) Render(w io.Writer, d *Diff) error {
 		name = d.Base.Name
 	}
 	fmt.Fprintln(bw, t.paint(ansiBold, "sparkdiag diff: "+sanitize.Line(name)))
+	if !d.SameJob.Likely && d.SameJob.Warning != "" {
+		t.line(bw, "warning: ", d.SameJob.Warning)
+	}
 	runs := render.NewTable("run", "log", "application", "spark", "start", "duration").AlignRight(5).Wrap(1, 2, 4)
 	for _, r := range []struct {
 		label string
@@ -124,7 +127,9 @@ func (t *Text) Render(w io.Writer, d *Diff) error {
 	}
 	t.table(bw, runs)
 	for _, warn := range d.Warnings {
-		t.line(bw, "warning: ", warn)
+		if warn != d.SameJob.Warning {
+			t.line(bw, "warning: ", warn)
+		}
 	}
 	fmt.Fprintln(bw)
 	t.line(bw, "", d.Headline)
@@ -370,13 +375,18 @@ func (m *Markdown) Render(w io.Writer, d *Diff) error {
 		name = d.Base.Name
 	}
 	fmt.Fprintf(bw, "# sparkdiag diff: %s\n\n", sanitize.Markdown(name))
+	if !d.SameJob.Likely && d.SameJob.Warning != "" {
+		fmt.Fprintf(bw, "> **Warning:** %s\n\n", sanitize.Markdown(d.SameJob.Warning))
+	}
 	mdTable(bw, []string{"run", "log", "application", "Spark", "start", "duration"}, map[int]bool{5: true}, [][]string{
 		{"BASE", filepath.Base(d.Base.Path), d.Base.AppID, d.Base.SparkVersion, d.Base.StartTime, units.Millis(d.Base.DurationMs)},
 		{"NEW", filepath.Base(d.New.Path), d.New.AppID, d.New.SparkVersion, d.New.StartTime, units.Millis(d.New.DurationMs)},
 	})
 	fmt.Fprintln(bw)
 	for _, warn := range d.Warnings {
-		fmt.Fprintf(bw, "> **Warning:** %s\n\n", sanitize.Markdown(warn))
+		if warn != d.SameJob.Warning {
+			fmt.Fprintf(bw, "> **Warning:** %s\n\n", sanitize.Markdown(warn))
+		}
 	}
 	fmt.Fprintf(bw, "**%s**\n\n", sanitize.Markdown(d.Headline))
 	fmt.Fprintf(bw, "## Verdict: %s\n\n%s\n\n", sanitize.Markdown(d.Verdict.Class), sanitize.Markdown(d.Verdict.Explanation))

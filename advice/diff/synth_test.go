@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sparkdiag/sparkdiag/advice/jobkey"
 	"github.com/sparkdiag/sparkdiag/eventlog"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
 	"github.com/sparkdiag/sparkdiag/eventlog/source"
@@ -537,7 +538,7 @@ func TestMatchSQLIgnoresDates(t *testing.T) {
 	if len(got) != 2 || got[0] != 1 || got[2] != 0 {
 		t.Errorf("pairs %v, want 0→1 (dates masked) and 2→0 (exact)", p.pairs)
 	}
-	if maskDigits("run 2024-03-08 batch 17") != "run #-#-# batch #" {
-		t.Errorf("maskDigits = %q", maskDigits("run 2024-03-08 batch 17"))
+	if jobkey.MaskDigits("run 2024-03-08 batch 17") != "run #-#-# batch #" {
+		t.Errorf("maskDigits = %q", jobkey.MaskDigits("run 2024-03-08 batch 17"))
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sparkdiag/sparkdiag/advice"
 	"github.com/sparkdiag/sparkdiag/advice/baseline"
+	"github.com/sparkdiag/sparkdiag/advice/jobkey"
 	"github.com/sparkdiag/sparkdiag/detectors"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
 )
@@ -53,6 +54,10 @@ type Record struct {
 	Worst    string           `json:"worst"`
 	Cost     Cost             `json:"cost"`
 	Findings []FindingSummary `json:"findings"`
+	// Job is the run's job identity and the shape of its work: with the
+	// figures (App, Totals, TaskSkew), all a baseline needs to compare the
+	// run (RunOf).
+	Job *JobInfo `json:"job,omitempty"`
 	// Baseline compares the run with its job's earlier runs, when a
 	// baseline store is in use.
 	Baseline *baseline.Baseline `json:"baseline,omitempty"`
@@ -64,6 +69,21 @@ type Record struct {
 	// when the review was asked to (--diff-drift) and both logs could be
 	// read again.
 	Diff *DriftDiff `json:"diff,omitempty"`
+}
+
+// JobInfo is a run's job identity (advice/jobkey) and the shape of what it
+// did.
+type JobInfo struct {
+	// Key is the job key ("name=daily_orders_etl | user=etl"); "" when
+	// the run has no job identity (a default application name such as
+	// "Spark shell"): such a run is neither recorded nor compared.
+	Key string `json:"key"`
+	// By says what made the key (the --job-key parts used).
+	By string `json:"by"`
+	// Note says why there is no key.
+	Note string `json:"note,omitempty"`
+	// Shape is what the run did: hashes of its stage and SQL identities.
+	Shape *jobkey.Shape `json:"shape"`
 }
 
 // TaskSkew locates the most skewed stage of an application.
@@ -114,8 +134,11 @@ type AppInfo struct {
 	Name         string `json:"name"`
 	User         string `json:"sparkUser"`
 	SparkVersion string `json:"sparkVersion"`
-	StartTime    string `json:"startTime,omitempty"`
-	EndTime      string `json:"endTime,omitempty"`
+	// Attempts is how many attempts of this application the review read
+	// (absent when one).
+	Attempts  int    `json:"attempts,omitempty"`
+	StartTime string `json:"startTime,omitempty"`
+	EndTime   string `json:"endTime,omitempty"`
 	// StartEpoch is the start time in epoch milliseconds (0 when unknown).
 	StartEpoch int64 `json:"startTimeEpoch"`
 	DurationMs int64 `json:"durationMs"`
@@ -244,12 +267,36 @@ func unreadable(src string, err error) *Record {
 	}
 }
 
-// RunOf is the baseline store's view of a record.
+// HasJob reports whether a record's run has a job identity, so that it
+// can be compared and recorded: a readable record whose Job has a key (or,
+// for a record written before job keys, whose name and user make one).
+func HasJob(rec *Record) bool {
+	if rec.Status != StatusOK || rec.App == nil {
+		return false
+	}
+	if rec.Job != nil {
+		return rec.Job.Key != ""
+	}
+	run := RunOf(rec)
+	return baseline.JobOf(&run) != ""
+}
+
+// Recordable reports whether a record's run goes into the baseline store:
+// it has a job identity (HasJob) and completed (a run cut off or still
+// running is compared but never becomes part of the baseline).
+func Recordable(rec *Record) bool { return HasJob(rec) && rec.App.Completed && rec.App.StartEpoch > 0 }
+
+// RunOf is the baseline store's view of a record: its job key and shape
+// (Job) and its figures. A record without Job (written before job keys)
+// gives a run whose job is its name and user (baseline.JobOf).
 func RunOf(rec *Record) baseline.Run {
 	a, t := rec.App, rec.Totals
 	r := baseline.Run{
 		AppID: a.ID, AttemptID: a.AttemptID, Name: a.Name, User: a.User, Start: a.StartEpoch,
 		DurationMs: a.DurationMs, Completed: a.Completed, Findings: len(rec.Findings), Source: rec.Source,
+	}
+	if rec.Job != nil {
+		r.Job, r.Shape = rec.Job.Key, rec.Job.Shape
 	}
 	if rec.Worst != "none" {
 		r.Worst = rec.Worst

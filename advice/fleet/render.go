@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	json "github.com/goccy/go-json"
@@ -154,6 +155,12 @@ func driftCell(r *Record) string {
 	if r.Baseline == nil {
 		return ""
 	}
+	if r.Baseline.Job == "" && r.Baseline.Note != "" {
+		return "no job"
+	}
+	if !r.Baseline.Enough && r.Baseline.Unrelated > 0 {
+		return fmt.Sprintf("not compared (%d earlier runs did other work)", r.Baseline.Unrelated)
+	}
 	if !r.Baseline.Enough {
 		return fmt.Sprintf("(%d earlier runs)", r.Baseline.Runs)
 	}
@@ -217,10 +224,19 @@ func WriteText(w io.Writer, res *Result, o TextOptions) error {
 			return err
 		}
 	}
+	if notes := baselineNotes(res); len(notes) > 0 {
+		fmt.Fprintln(bw, "\nBaseline notes")
+		for _, n := range notes {
+			fmt.Fprintf(bw, "  %s\n", sanitize.Line(n))
+		}
+	}
 	for _, r := range drifting(res) {
 		fmt.Fprintf(bw, "\nDrift: %s\n", sanitize.Line(r.Label()))
 		for _, d := range r.Baseline.Drift {
 			fmt.Fprintf(bw, "  %-7s %s\n", d.Severity, sanitize.Line(d.Message))
+		}
+		if r.Baseline.Note != "" {
+			fmt.Fprintf(bw, "  note: %s\n", sanitize.Line(r.Baseline.Note))
 		}
 		if r.Baseline.Verdict != "" {
 			fmt.Fprintf(bw, "  %s\n", sanitize.Line(r.Baseline.Verdict))
@@ -302,6 +318,46 @@ func topTable(res *Result, o TextOptions) *render.Table {
 	return t
 }
 
+// baselineNotes are the notes of the runs compared with fewer earlier
+// runs than their job has (runs that did other work left out), one line
+// each, and one line for the runs without a job identity.
+func baselineNotes(res *Result) []string {
+	var out []string
+	noJob := map[string]int{}
+	var names []string
+	for _, r := range res.Records {
+		b := r.Baseline
+		switch {
+		case b == nil || b.Note == "":
+		case len(b.Drift) > 0: // in its drift section
+		case b.Job == "":
+			if noJob[r.App.Name] == 0 {
+				names = append(names, r.App.Name)
+			}
+			noJob[r.App.Name]++
+		default:
+			out = append(out, r.Label()+": "+b.Note)
+		}
+	}
+	if len(names) > 0 {
+		n := 0
+		for _, c := range noJob {
+			n += c
+		}
+		sort.Strings(names)
+		for i, name := range names {
+			names[i] = fmt.Sprintf("%q (%d)", name, noJob[name])
+		}
+		verb := "have"
+		if n == 1 {
+			verb = "has"
+		}
+		out = append(out, fmt.Sprintf("%s %s no job identity, a default application name (%s): reported, neither recorded nor compared; "+
+			"--job-key makes them a job", units.Plural(n, "run"), verb, strings.Join(names, ", ")))
+	}
+	return out
+}
+
 func drifting(res *Result) []*Record {
 	var out []*Record
 	for _, r := range res.Records {
@@ -348,10 +404,19 @@ func WriteMarkdown(w io.Writer, res *Result, o TextOptions) error {
 		fmt.Fprint(bw, "\n## Most frequent findings\n\n")
 		mdTable(bw, topTable(res, o))
 	}
+	if notes := baselineNotes(res); len(notes) > 0 {
+		fmt.Fprint(bw, "\n## Baseline notes\n\n")
+		for _, n := range notes {
+			fmt.Fprintf(bw, "- %s\n", sanitize.Markdown(n))
+		}
+	}
 	for _, r := range drifting(res) {
 		fmt.Fprintf(bw, "\n## Drift: %s\n\n", sanitize.Markdown(r.Label()))
 		for _, d := range r.Baseline.Drift {
 			fmt.Fprintf(bw, "- **%s** %s\n", d.Severity, sanitize.Markdown(d.Message))
+		}
+		if r.Baseline.Note != "" {
+			fmt.Fprintf(bw, "- note: %s\n", sanitize.Markdown(r.Baseline.Note))
 		}
 		if r.Baseline.Verdict != "" {
 			fmt.Fprintf(bw, "- %s\n", sanitize.Markdown(r.Baseline.Verdict))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sparkdiag/sparkdiag/advice"
 	"github.com/sparkdiag/sparkdiag/advice/baseline"
+	"github.com/sparkdiag/sparkdiag/advice/jobkey"
 	"github.com/sparkdiag/sparkdiag/detectors"
 	"github.com/sparkdiag/sparkdiag/eventlog"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
@@ -102,6 +103,9 @@ type Options struct {
 	Record bool
 	Keep   int
 	Policy baseline.Policy
+	// JobKey says which job a run belongs to (nil: jobkey.Default, the
+	// name and user, or a well-known job id).
+	JobKey *jobkey.Spec
 	// DiffDrift compares each drifting run with its baseline's reference
 	// run (advice/diff), when both logs are local and still readable.
 	DiffDrift bool
@@ -335,7 +339,14 @@ func analyzeOne(name string, l *source.Log, o *Options) (rec *Record, ok bool) {
 	rec.Input.Fingerprint = Fingerprint(l)
 	rec.App.StartEpoch = app.Start
 	rec.TaskSkew = maxSkew(app)
+	rec.Job = jobOf(app, o.JobKey)
 	return rec, true
+}
+
+// jobOf is the job identity and shape of an application.
+func jobOf(app *appmodel.Application, spec *jobkey.Spec) *JobInfo {
+	k := jobkey.Compute(spec, jobkey.Info{Name: app.Name, User: app.User, Conf: app.SparkProps})
+	return &JobInfo{Key: k.Key, By: k.By, Note: k.Note, Shape: jobkey.Of(app)}
 }
 
 func applyBaselines(recs []*Record, o *Options) error {
@@ -346,17 +357,29 @@ func applyBaselines(recs []*Record, o *Options) error {
 		}
 	}
 	sort.SliceStable(order, func(i, j int) bool { return order[i].App.StartEpoch < order[j].App.StartEpoch })
-	p := o.Policy.WithDefaults() // History needs the window
+	p := o.Policy.WithDefaults()
 	for _, r := range order {
 		run := RunOf(r)
-		hist, err := o.Store.History(&run, p.Window)
+		if !HasJob(r) {
+			// No job identity (a default name such as "Spark shell"):
+			// reported, neither compared nor recorded.
+			note := "no job identity"
+			if r.Job != nil && r.Job.Note != "" {
+				note = r.Job.Note
+			}
+			r.Baseline = &baseline.Baseline{Note: note, Median: map[string]float64{}, Drift: []baseline.Drift{}, History: []baseline.Run{run}}
+			continue
+		}
+		// Every earlier run the store keeps (--keep): Compare leaves out
+		// those that did other work before taking the window.
+		hist, err := o.Store.History(&run, 0)
 		if err != nil {
 			return err
 		}
 		r.Baseline = baseline.Compare(&run, hist, p)
 		// An incomplete run (cut off, still running) is compared but never
 		// becomes part of the baseline.
-		if o.Record && r.App.Completed {
+		if o.Record && Recordable(r) {
 			if err := o.Store.Record(run, o.Keep); err != nil {
 				return err
 			}
@@ -367,8 +390,31 @@ func applyBaselines(recs []*Record, o *Options) error {
 
 var severityOrder = map[string]int{"none": 0, "info": 1, "warning": 2, "error": 3}
 
+// countAttempts sets AppInfo.Attempts on the records of applications the
+// review read several attempts of.
+func countAttempts(recs []*Record) {
+	attempts := map[string]map[string]bool{}
+	for _, r := range recs {
+		if r.App != nil && r.App.ID != "" {
+			if attempts[r.App.ID] == nil {
+				attempts[r.App.ID] = map[string]bool{}
+			}
+			attempts[r.App.ID][r.App.AttemptID] = true
+		}
+	}
+	for _, r := range recs {
+		if r.App != nil && r.App.ID != "" {
+			r.App.Attempts = 0 // a record merged or reused may carry an old count
+			if n := len(attempts[r.App.ID]); n > 1 {
+				r.App.Attempts = n
+			}
+		}
+	}
+}
+
 // finish ranks the records and adds up the fleet.
 func finish(res *Result) {
+	countAttempts(res.Records)
 	sort.SliceStable(res.Records, func(i, j int) bool { return worse(res.Records[i], res.Records[j]) })
 	top := map[string]*TopFinding{}
 	for i, r := range res.Records {
@@ -472,14 +518,20 @@ func (r *Record) effectiveWorst() string {
 // "none" when there are neither.
 func (r *Record) EffectiveWorst() string { return r.effectiveWorst() }
 
+// appLabel names an application: "name (id)", or for one of several
+// attempts (or an attempt after the first) "name (attempt 2 of id)".
 func appLabel(r *Record) string {
 	if r.App == nil {
 		return r.Source
 	}
-	if r.App.Name != "" {
-		return r.App.Name + " (" + r.App.ID + ")"
+	id := r.App.ID
+	if a := r.App.AttemptID; a != "" && (r.App.Attempts > 1 || a != "1") {
+		id = "attempt " + a + " of " + id
 	}
-	return r.App.ID
+	if r.App.Name != "" {
+		return r.App.Name + " (" + id + ")"
+	}
+	return id
 }
 
 // Label is how tables name a record's application.

@@ -19,12 +19,16 @@ func newBaselineCmd(s *Streams) *cobra.Command {
 		Use:   "baseline",
 		Short: "Look into and tidy the baseline store that 'review --baseline' keeps",
 		Long: `The baseline store (a single file written by 'sparkdiag review --baseline FILE')
-keeps the key figures of every run of each recurring job, keyed by application
-name. These commands list its jobs, show a job's runs with its usual values, and
-forget a job or some of its runs (a run that should not count as usual, say a
-backfill).`,
+keeps the key figures of every run of each recurring job, keyed by job key
+(see 'sparkdiag review --help', --job-key: by default "name=NAME | user=USER",
+or a well-known job id such as "databricks-job=ID | user=USER"). These commands
+list its jobs, show a job's runs with its usual values, and forget a job or some
+of its runs (a run that should not count as usual, say a backfill). A JOB is
+named by its key, as 'baseline jobs' lists it, or by an application name that
+only one job has.`,
 		Example: `  sparkdiag baseline jobs baseline.db
   sparkdiag baseline show baseline.db daily_orders_etl
+  sparkdiag baseline show baseline.db 'name=Spark shell | user=ann'
   sparkdiag baseline forget baseline.db daily_orders_etl application_1700000000000_0042`,
 	}
 	var format string
@@ -67,9 +71,9 @@ backfill).`,
 				fmt.Fprintln(w, "The store holds no job yet.")
 				return nil
 			}
-			t := newTable("JOB", "RUNS", "FIRST RUN", "LAST RUN").alignRight(1)
+			t := newTable("JOB KEY", "NAME", "RUNS", "FIRST RUN", "LAST RUN").alignRight(2)
 			for _, j := range js {
-				t.add(j.Name, fmt.Sprint(j.Runs), units.Minute(j.First), units.Minute(j.Last))
+				t.add(j.Key, j.Name, fmt.Sprint(j.Runs), units.Minute(j.First), units.Minute(j.Last))
 			}
 			return t.render(w, s)
 		},
@@ -85,6 +89,9 @@ backfill).`,
 			}
 			defer st.Close()
 			runs, err := st.Runs(args[1])
+			if errors.Is(err, baseline.ErrAmbiguous) {
+				return noInputErrorf("%s: %v (see 'sparkdiag baseline jobs %s')", args[0], err, args[0])
+			}
 			if err != nil {
 				return storeError(err)
 			}
@@ -129,6 +136,9 @@ backfill).`,
 			}
 			defer st.Close()
 			n, err := st.Forget(args[1], args[2:]...)
+			if errors.Is(err, baseline.ErrAmbiguous) {
+				return noInputErrorf("%s: %v (see 'sparkdiag baseline jobs %s')", args[0], err, args[0])
+			}
 			if err != nil {
 				return storeError(err)
 			}

@@ -37,6 +37,7 @@ type reviewOptions struct {
 	diffDrift    bool
 	keep         int
 	policy       baseline.Policy
+	jobKey       jobKeyFlag
 
 	hs        hsFlags
 	keepGoing keepGoing
@@ -62,12 +63,18 @@ review goes on. The most frequent findings across the fleet come after the ranki
 
 With --baseline FILE, each application's key figures (duration, task time,
 input, output, shuffle, spill, tasks, failed tasks, task skew) are recorded in a local
-store (one file, no server), keyed by application name, and each run is
-compared with the usual runs of its job: a figure that drifts (by default
-+50 % above the median of the last 10 runs and 3 robust deviations away)
-is flagged, with the job's history and the 'sparkdiag diff' command that
-compares it with a usual run (--diff-drift runs that comparison). Incomplete
-runs are compared but never recorded.
+store (one file, no server), keyed by job (--job-key: by default the
+application name and user, or a Databricks job id, spark.app.jobName or an
+Airflow dag and task when the run has one), and each run is compared with the
+usual runs of its job that did the same work (the same stages and queries): a
+figure that drifts (by default +50 % above the median of the last 10 runs and
+3 robust deviations away) is flagged, with the job's history and the
+'sparkdiag diff' command that compares it with a usual run (--diff-drift runs
+that comparison). Incomplete runs are compared but never recorded. Runs with a
+default name ("Spark shell", "pyspark-shell", "Databricks Shell", ...) are no
+job: they are reported, neither recorded nor compared. Attempts of one
+application are shown as "attempt 2 of application_..." and never compared
+with each other.
 
 --format jsonl writes one JSON object per application (docs/review.md), for
 warehouses and dashboards; html is one self-contained page with the history
@@ -86,6 +93,9 @@ and deleted.`,
 
   # straight from a running History Server
   sparkdiag review --history-server http://spark-history:18080 --since 2024-06-01
+
+  # jobs named with a date ("orders_20240601"), per YARN queue
+  sparkdiag review --baseline baseline.db --job-key 'regex:^(.*?)[-_]\d{8}$,queue' /var/log/spark-history
 
   # a few logs by pattern, as Markdown for a ticket
   sparkdiag review -f markdown 'logs/app-202406*'`,
@@ -120,6 +130,7 @@ and deleted.`,
 	f.StringArrayVar(&o.pathsFrom, "paths-from", nil, "read more paths, URLs or patterns from FILE, one per line (- is standard input; # starts a comment); repeatable")
 	f.StringVar(&o.shard, "shard", "", "review only shard i of N (0 <= i < N): the applications whose ID hashes to i, so N processes review a fleet between them (docs/review.md)")
 	f.StringVar(&o.previous, "previous", "", "JSON Lines of an earlier review (FILE or URL): applications whose logs are unchanged are taken from it, not read again")
+	o.jobKey.register(c)
 	o.hs.register(c)
 	return c
 }
@@ -201,7 +212,11 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 	if o.workers < 0 {
 		return usageErrorf("--workers must be at least 1")
 	}
-	opts := fleet.Options{
+	jobKey, err := o.jobKey.parse()
+	if err != nil {
+		return err
+	}
+	opts := fleet.Options{JobKey: jobKey,
 		Workers: o.workers, Read: o.read.options(s), Detectors: cfg.Select(all.Detectors), Config: cfg,
 		Tool: tool(), Since: since, Until: until, Record: !o.noRecord, Keep: o.keep, Policy: o.policy,
 		DiffDrift: o.diffDrift,
