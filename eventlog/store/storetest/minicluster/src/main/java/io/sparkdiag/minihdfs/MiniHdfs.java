@@ -5,12 +5,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.HdfsConfiguration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
+import sun.misc.Signal;
 
 /**
  * Starts an HDFS minicluster for sparkdiag's store tests: one NameNode and
@@ -23,9 +26,10 @@ import org.apache.hadoop.hdfs.MiniDFSCluster;
  * </pre>
  *
  * When the cluster serves, it prints one line to stdout:
- * {@code READY rpc=127.0.0.1:PORT http=127.0.0.1:PORT}. It stops cleanly
- * on SIGTERM (a shutdown hook) and, with --watch-stdin, when its standard
- * input closes (so it never outlives the test process that started it).
+ * {@code READY rpc=127.0.0.1:PORT http=127.0.0.1:PORT ms=MILLIS}. It shuts
+ * the cluster down in order, prints {@code STOPPED} and exits 0 on SIGTERM or
+ * SIGINT and, with --watch-stdin, when its standard input closes (so it
+ * never outlives the test process that started it).
  */
 public final class MiniHdfs {
   private MiniHdfs() {}
@@ -64,7 +68,15 @@ public final class MiniHdfs {
         .nameNodeHttpPort(a.httpPort)
         .format(true)
         .build();
-    Runtime.getRuntime().addShutdownHook(new Thread(cluster::shutdown, "minihdfs-shutdown"));
+    AtomicBoolean down = new AtomicBoolean();
+    Runnable shutdown = () -> {
+      if (down.compareAndSet(false, true)) {
+        cluster.shutdown();
+      }
+    };
+    // Any other exit still shuts the cluster down (noisily: Hadoop's own
+    // hooks are running too).
+    Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "minihdfs-shutdown"));
     cluster.waitActive();
 
     FileSystem fs = cluster.getFileSystem();
@@ -94,15 +106,33 @@ public final class MiniHdfs {
         + " ms=" + ms);
     System.out.flush();
 
-    if (a.watchStdin) {
-      InputStream in = System.in;
-      byte[] buf = new byte[256];
-      while (in.read(buf) >= 0) {
-        // Ignore input; wait for end of file.
-      }
-      System.exit(0); // runs the shutdown hook
+    // Stop in order on SIGTERM, SIGINT or (with --watch-stdin) the end of
+    // standard input, rather than from a JVM shutdown hook.
+    CountDownLatch stop = new CountDownLatch(1);
+    for (String sig : new String[] {"TERM", "INT"}) {
+      Signal.handle(new Signal(sig), s -> stop.countDown());
     }
-    Thread.currentThread().join(); // until SIGTERM
+    if (a.watchStdin) {
+      Thread watch = new Thread(() -> {
+        try {
+          InputStream in = System.in;
+          byte[] buf = new byte[256];
+          while (in.read(buf) >= 0) {
+            // Ignore input; wait for end of file.
+          }
+        } catch (IOException e) {
+          // Treat as closed.
+        }
+        stop.countDown();
+      }, "minihdfs-stdin");
+      watch.setDaemon(true);
+      watch.start();
+    }
+    stop.await();
+    shutdown.run();
+    System.out.println("STOPPED");
+    System.out.flush();
+    System.exit(0);
   }
 
   /** Parses the command line, exiting with a usage message when it is wrong. */
