@@ -3,6 +3,8 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -86,6 +88,10 @@ func openWebHDFS(ctx context.Context, u *url.URL) (FS, string, error) {
 	return f, u.Path, nil
 }
 
+// webhdfsRootCAs, when set (by tests), replaces the system's certificate
+// authorities for swebhdfs://.
+var webhdfsRootCAs *x509.CertPool
+
 // newWebHDFSClient is an HTTP client with connect and header timeouts but
 // no total timeout (bodies stream for as long as they take), which does
 // not follow redirects itself: OPEN and CREATE follow them by hand.
@@ -98,6 +104,9 @@ func newWebHDFSClient() *http.Client {
 		ExpectContinueTimeout: time.Second,
 		IdleConnTimeout:       90 * time.Second,
 		MaxIdleConnsPerHost:   4,
+	}
+	if webhdfsRootCAs != nil {
+		tr.TLSClientConfig = &tls.Config{RootCAs: webhdfsRootCAs}
 	}
 	return &http.Client{
 		Transport:     tr,

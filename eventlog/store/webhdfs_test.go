@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -405,5 +406,61 @@ func TestDecodeListing(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(got, tc.names) || rem != tc.remaining {
 			t.Errorf("decodeListing(%s) = %v, %d, %v; want %v, %d", tc.body, got, rem, err, tc.names, tc.remaining)
 		}
+	}
+}
+
+// TestWebHDFSEndpoint maps the URL schemes to HTTP or HTTPS and their
+// default NameNode ports.
+func TestWebHDFSEndpoint(t *testing.T) {
+	t.Setenv("HADOOP_USER_NAME", "carol")
+	t.Setenv("WEBHDFS_DELEGATION_TOKEN", "")
+	for _, tc := range []struct{ url, want, label, path string }{
+		{"webhdfs://nn/logs/app", "http://nn:9870/webhdfs/v1/logs/app?op=OPEN&user.name=carol", "webhdfs://nn/logs/app", "logs/app"},
+		{"webhdfs://nn:50070/a", "http://nn:50070/webhdfs/v1/a?op=OPEN&user.name=carol", "webhdfs://nn:50070/a", "a"},
+		{"swebhdfs://nn/a%20b", "https://nn:9871/webhdfs/v1/a%20b?op=OPEN&user.name=carol", "swebhdfs://nn/a b", "a b"},
+		{"SWEBHDFS://[::1]:9999/", "https://[::1]:9999/webhdfs/v1/?op=OPEN&user.name=carol", "swebhdfs://[::1]:9999/", ""},
+	} {
+		fsys, p, err := Open(context.Background(), tc.url)
+		if err != nil {
+			t.Fatalf("Open(%s): %v", tc.url, err)
+		}
+		w := fsys.(*webhdfsFS)
+		if got := w.opURL(p, "OPEN", nil); got != tc.want || p != tc.path || w.Label(p) != tc.label {
+			t.Errorf("Open(%s): path %q, OPEN URL %s, label %s; want %q, %s, %s", tc.url, p, got, w.Label(p), tc.path, tc.want, tc.label)
+		}
+		fsys.Close()
+	}
+	if _, _, err := Open(context.Background(), "webhdfs:///logs"); err == nil || !strings.Contains(err.Error(), "needs a NameNode") {
+		t.Errorf("Open(webhdfs:///logs) error = %v, want needs a NameNode", err)
+	}
+}
+
+// TestSWebHDFS lists and reads over HTTPS.
+func TestSWebHDFS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Query().Get("op") {
+		case "LISTSTATUS_BATCH":
+			io.WriteString(w, `{"DirectoryListing":{"partialListing":{"FileStatuses":{"FileStatus":[{"pathSuffix":"app","type":"FILE","length":5}]}},"remainingEntries":0}}`)
+		case "OPEN":
+			io.WriteString(w, "hello")
+		}
+	}))
+	defer srv.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	webhdfsRootCAs = pool
+	defer func() { webhdfsRootCAs = nil }()
+	fsys, _ := openStore(t, "swebhdfs://"+strings.TrimPrefix(srv.URL, "https://")+"/")
+	es, err := fsys.List(context.Background(), "logs")
+	if err != nil || !reflect.DeepEqual(names(es), []string{"app"}) {
+		t.Fatalf("List = %v, %v; want [app]", names(es), err)
+	}
+	r, err := fsys.Open(context.Background(), "logs/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if b, err := io.ReadAll(r); err != nil || string(b) != "hello" {
+		t.Fatalf("read %q, %v; want hello", b, err)
 	}
 }
