@@ -46,6 +46,10 @@ const (
 	hdfsCopyingSuffix = "._COPYING_"
 )
 
+// hdfsNamenodeIdle is how long a NameNode call may go without progress
+// (a variable for tests).
+var hdfsNamenodeIdle = 2 * time.Minute
+
 // hdfsFS is one HDFS file system reached over RPC.
 type hdfsFS struct {
 	client *hdfs.Client
@@ -68,7 +72,7 @@ func openHDFS(ctx context.Context, u *url.URL) (FS, string, error) {
 	opts.Addresses = addrs
 	opts.User = hadoopUser()
 	dial := (&net.Dialer{Timeout: hdfsDialTimeout, KeepAlive: 30 * time.Second}).DialContext
-	opts.NamenodeDialFunc, opts.DatanodeDialFunc = dial, dial
+	opts.NamenodeDialFunc, opts.DatanodeDialFunc = idleDial(dial, hdfsNamenodeIdle), dial
 	if opts.KerberosClient != nil {
 		if opts.KerberosClient, err = kerberosClient(); err != nil {
 			return nil, "", fmt.Errorf("%s: hadoop.security.authentication is kerberos: %w", top, err)
@@ -85,6 +89,40 @@ func openHDFS(ctx context.Context, u *url.URL) (FS, string, error) {
 		return nil, "", fmt.Errorf("%s: connecting to the NameNode (%s) as %s: %w", top, strings.Join(addrs, ", "), opts.User, err)
 	}
 	return &hdfsFS{client: c, top: top}, u.Path, nil
+}
+
+// idleDial wraps a dial function so that every read or write of its
+// connections fails after idle without progress: the library sets no
+// deadline on NameNode calls, so a NameNode that stops answering would
+// hang a call forever.
+func idleDial(dial func(ctx context.Context, network, addr string) (net.Conn, error), idle time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &idleConn{Conn: c, idle: idle}, nil
+	}
+}
+
+// idleConn moves its deadline forward before each read and write.
+type idleConn struct {
+	net.Conn
+	idle time.Duration
+}
+
+func (c *idleConn) Read(p []byte) (int, error) {
+	if err := c.Conn.SetReadDeadline(time.Now().Add(c.idle)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(p)
+}
+
+func (c *idleConn) Write(p []byte) (int, error) {
+	if err := c.Conn.SetWriteDeadline(time.Now().Add(c.idle)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Write(p)
 }
 
 // hdfsNamenodes resolves a URL's authority to NameNode RPC addresses:

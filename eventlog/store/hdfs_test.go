@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -435,5 +436,44 @@ func TestHDFSKerberosNeedsTicket(t *testing.T) {
 	_, _, err := Open(context.Background(), "hdfs:///logs")
 	if err == nil || !strings.Contains(err.Error(), cc) || !strings.Contains(err.Error(), "kinit") {
 		t.Fatalf("Open with Kerberos and no ticket cache: %v; want an error naming %s and kinit", err, cc)
+	}
+}
+
+// TestHDFSNamenodeSilent: a NameNode that accepts the connection but never
+// answers makes a call fail after the idle timeout instead of hanging.
+func TestHDFSNamenodeSilent(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go io.Copy(io.Discard, c) // read everything, answer nothing
+		}
+	}()
+	old := hdfsNamenodeIdle
+	hdfsNamenodeIdle = 300 * time.Millisecond
+	defer func() { hdfsNamenodeIdle = old }()
+	t.Setenv("HADOOP_CONF_DIR", "")
+	t.Setenv("HADOOP_HOME", "")
+	t.Setenv("HADOOP_USER_NAME", "dave")
+	u := "hdfs://" + l.Addr().String() + "/logs"
+	start := time.Now()
+	fsys, p, err := Open(context.Background(), u)
+	if err == nil {
+		defer fsys.Close()
+		_, err = fsys.Stat(context.Background(), p)
+	}
+	if err == nil || !strings.Contains(err.Error(), l.Addr().String()) {
+		t.Fatalf("Stat through a silent NameNode: %v; want an error naming %s", err, l.Addr())
+	}
+	t.Logf("error: %v", err)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("took %s, want the 300ms idle timeout to end it", d)
 	}
 }
