@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -114,7 +115,9 @@ func IsURL(s string) bool {
 // ErrUnknownScheme is returned by Open for a URL scheme no backend serves.
 var ErrUnknownScheme = errors.New("unknown store scheme")
 
-// Open returns the store a URL names and the path inside it.
+// Open returns the store a URL names and the path inside it. Stores are
+// cached: later URLs of the same store (scheme, user, host and query) get
+// the same client, whose Close does nothing; CloseAll closes them.
 func Open(ctx context.Context, rawURL string) (FS, string, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -127,7 +130,7 @@ func Open(ctx context.Context, rawURL string) (FS, string, error) {
 	if op == nil {
 		return nil, "", fmt.Errorf("%s: %w %q; supported: %s", rawURL, ErrUnknownScheme, scheme, strings.Join(Schemes(), ", "))
 	}
-	key := scheme + "://" + u.User.String() + "@" + u.Host + "?" + u.RawQuery
+	key := scheme + "://" + u.User.String() + "@" + u.Host + "?" + u.RawQuery + "\x00" + settings()
 	mu.RLock()
 	cached := opened[key]
 	mu.RUnlock()
@@ -144,9 +147,35 @@ func Open(ctx context.Context, rawURL string) (FS, string, error) {
 		fsys.Close()
 		return prev, strings.Trim(p, "/"), nil
 	}
-	opened[key] = fsys
+	sh := shared{fsys}
+	opened[key] = sh
 	mu.Unlock()
-	return fsys, strings.Trim(p, "/"), nil
+	return sh, strings.Trim(p, "/"), nil
+}
+
+// shared is a cached store: every caller of Open gets the same one, so
+// Close does nothing; CloseAll closes it.
+type shared struct{ FS }
+
+func (shared) Close() error { return nil }
+
+// settingsPrefixes are the environment variables the backends read their
+// endpoints and credentials from: a store is cached only for the same
+// settings (they change between tests, not within a run).
+var settingsPrefixes = []string{"AWS_", "SPARKDIAG_S3_", "GOOGLE_", "STORAGE_EMULATOR_HOST", "AZURE_", "HADOOP_", "KRB5", "WEBHDFS_"}
+
+func settings() string {
+	var b strings.Builder
+	for _, kv := range os.Environ() {
+		for _, p := range settingsPrefixes {
+			if strings.HasPrefix(kv, p) {
+				b.WriteString(kv)
+				b.WriteByte(0)
+				break
+			}
+		}
+	}
+	return b.String()
 }
 
 // CloseAll closes every store Open returned; later calls of Open open them
@@ -156,8 +185,19 @@ func CloseAll() error {
 	defer mu.Unlock()
 	var errs []error
 	for k, f := range opened {
+		if sh, ok := f.(shared); ok {
+			f = sh.FS
+		}
 		errs = append(errs, f.Close())
 		delete(opened, k)
 	}
 	return errors.Join(errs...)
+}
+
+// unwrap returns the backend behind a cached store.
+func unwrap(f FS) FS {
+	if sh, ok := f.(shared); ok {
+		return sh.FS
+	}
+	return f
 }

@@ -424,7 +424,7 @@ func TestWebHDFSEndpoint(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Open(%s): %v", tc.url, err)
 		}
-		w := fsys.(*webhdfsFS)
+		w := unwrap(fsys).(*webhdfsFS)
 		if got := w.opURL(p, "OPEN", nil); got != tc.want || p != tc.path || w.Label(p) != tc.label {
 			t.Errorf("Open(%s): path %q, OPEN URL %s, label %s; want %q, %s, %s", tc.url, p, got, w.Label(p), tc.path, tc.want, tc.label)
 		}

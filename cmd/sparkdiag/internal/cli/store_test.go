@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -26,9 +27,10 @@ func normalizeReview(s string) string {
 // from a store URL holding the same files (env: the store's settings) and
 // checks that both reviews are the same application by application, and
 // that analyze reads an emitter log and a Databricks log from the store.
-func assertStoreReview(t *testing.T, local, url string, env map[string]string) {
+func assertStoreReview(t *testing.T, local, url string, env []string) {
 	t.Helper()
-	for k, v := range env {
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}
 	want, errs, code := run(t, nil, "review", "-q", "-f", "jsonl", local)
@@ -63,3 +65,40 @@ func TestReviewFileURL(t *testing.T) {
 	dir, _ := storetest.Layouts(t)
 	assertStoreReview(t, dir, "file://"+dir+"/", nil)
 }
+
+// TestMain stops the HDFS minicluster the store tests share.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	storetest.StopHDFS()
+	os.Exit(code)
+}
+
+// TestReviewHDFS: review and analyze read every layout from a real HDFS
+// (a NameNode and a DataNode started by the test) over RPC, over WebHDFS,
+// and through an HA nameservice whose first NameNode is down; -o writes
+// the JSON Lines to HDFS and merge reads them back.
+func TestReviewHDFS(t *testing.T) {
+	dir, _ := storetest.Layouts(t)
+	srv := storetest.StartHDFS(t, dir)
+	t.Run("rpc", func(t *testing.T) { assertStoreReview(t, dir, srv.RPCURL("fixture/"), srv.Env()) })
+	t.Run("webhdfs", func(t *testing.T) { assertStoreReview(t, dir, srv.WebHDFSURL("fixture/"), srv.Env()) })
+	t.Run("nameservice", func(t *testing.T) {
+		env := append(srv.Env(), "HADOOP_CONF_DIR="+srv.HAConfDir(t))
+		assertStoreReview(t, dir, "hdfs://"+storetest.HDFSNameservice+"/fixture/", env)
+	})
+	t.Run("output", func(t *testing.T) {
+		for _, kv := range srv.Env() {
+			k, v, _ := strings.Cut(kv, "=")
+			t.Setenv(k, v)
+		}
+		part := srv.RPCURL("reviews/2026-11-24/part-0.jsonl")
+		if _, errs, code := run(t, nil, "review", "-q", "-o", part, srv.RPCURL("fixture/")); code != ExitOK {
+			t.Fatalf("review -o %s: exit %d: %s", part, code, errs)
+		}
+		out, errs, code := run(t, nil, "merge", "-f", "jsonl", srv.WebHDFSURL("reviews/*/part-*.jsonl"))
+		if code != ExitOK || strings.Count(out, "\n") != 10 {
+			t.Fatalf("merge from WebHDFS: exit %d, %d records: %s", code, strings.Count(out, "\n"), errs)
+		}
+	})
+}
+
