@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/sparkdiag/sparkdiag/eventlog/store/storetest"
+)
+
+func TestParseS3URL(t *testing.T) {
+	yes, no := true, false
+	for _, c := range []struct {
+		url     string
+		want    s3Location
+		wantErr string
+	}{
+		{url: "s3://logs/spark-events", want: s3Location{Scheme: "s3", Bucket: "logs", Path: "spark-events"}},
+		{url: "s3a://logs/a/b/", want: s3Location{Scheme: "s3a", Bucket: "logs", Path: "a/b"}},
+		{url: "S3N://logs", want: s3Location{Scheme: "s3n", Bucket: "logs"}},
+		{url: "s3://logs/emr/j-1/?endpoint=http://127.0.0.1:9000&region=eu-west-1",
+			want: s3Location{Scheme: "s3", Bucket: "logs", Path: "emr/j-1", Endpoint: "http://127.0.0.1:9000", Region: "eu-west-1"}},
+		{url: "s3://logs/x?endpoint=https://minio.local&path_style=false",
+			want: s3Location{Scheme: "s3", Bucket: "logs", Path: "x", Endpoint: "https://minio.local", PathStyle: &no}},
+		{url: "s3://logs/x?path_style=true&anonymous=1",
+			want: s3Location{Scheme: "s3", Bucket: "logs", Path: "x", PathStyle: &yes, Anonymous: true}},
+		{url: "s3:///no-bucket", wantErr: "no bucket"},
+		{url: "s3://logs/x?endpoint=127.0.0.1:9000", wantErr: "expected http://host:port"},
+		{url: "s3://logs/x?anonymous=maybe", wantErr: "expected true or false"},
+		{url: "s3://logs/x?profile=dev", wantErr: `unknown option "profile"`},
+	} {
+		u, err := url.Parse(c.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := parseS3URL(u)
+		if c.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("parseS3URL(%s) error = %v, want one saying %q", c.url, err, c.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("parseS3URL(%s): %v", c.url, err)
+			continue
+		}
+		if got.Scheme != c.want.Scheme || got.Bucket != c.want.Bucket || got.Path != c.want.Path ||
+			got.Endpoint != c.want.Endpoint || got.Region != c.want.Region || got.Anonymous != c.want.Anonymous ||
+			(got.PathStyle == nil) != (c.want.PathStyle == nil) || (got.PathStyle != nil && *got.PathStyle != *c.want.PathStyle) {
+			t.Errorf("parseS3URL(%s) = %+v, want %+v", c.url, got, c.want)
+		}
+	}
+}
+
+// startS3 serves a fixture with versitygw and points the SDK at it.
+func startS3(t *testing.T, paging int) (storetest.S3Server, string) {
+	fixture := makeFixture(t, paging)
+	srv := storetest.StartS3(t, fixture)
+	setEnv(t, srv.Env())
+	// No shared config or profile of the developer's machine.
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	t.Setenv("AWS_PROFILE", "")
+	return srv, fixture
+}
+
+func TestS3Store(t *testing.T) {
+	// 1001 objects in one folder: the listing takes two pages of 1000.
+	srv, fixture := startS3(t, 1001)
+	fsys, p := openURL(t, "s3://"+srv.Bucket)
+	if p != "" {
+		t.Fatalf("path = %q, want the top", p)
+	}
+	testObjectStore(t, fsys, fixture)
+
+	t.Run("SmallPages", func(t *testing.T) {
+		small, _ := openURL(t, "s3a://"+srv.Bucket+"/?region=us-east-1")
+		small.(*s3FS).pageSize = 2
+		es, err := small.List(context.Background(), "spark-events")
+		want := localEntries(t, fixture+"/spark-events")
+		if err != nil || strings.Join(storeEntries(es), "\n") != strings.Join(want, "\n") {
+			t.Fatalf("List(spark-events) in pages of 2 = %v, %v; want %v", storeEntries(es), err, want)
+		}
+	})
+	t.Run("QueryEndpoint", func(t *testing.T) {
+		t.Setenv("AWS_ENDPOINT_URL", "")
+		q, p := openURL(t, "s3://"+srv.Bucket+"/spark-events?endpoint="+url.QueryEscape(srv.Endpoint))
+		if p != "spark-events" {
+			t.Errorf("path = %q, want spark-events", p)
+		}
+		if _, err := q.Stat(context.Background(), "spark-events/rp_sql_eventlog.zstd"); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+func TestS3BadCredentials(t *testing.T) {
+	srv, _ := startS3(t, 0)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "wrong-secret")
+	fsys, _ := openURL(t, "s3://"+srv.Bucket)
+	ctx := context.Background()
+	for _, op := range []struct {
+		name string
+		run  func() error
+	}{
+		{"List", func() error { _, err := fsys.List(ctx, "spark-events"); return err }},
+		{"Stat", func() error { _, err := fsys.Stat(ctx, "spark-events/rp_sql_eventlog.zstd"); return err }},
+		{"Open", func() error { _, err := fsys.Open(ctx, "spark-events/rp_sql_eventlog.zstd"); return err }},
+	} {
+		err := op.run()
+		if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "s3://"+srv.Bucket+"/spark-events") ||
+			!strings.Contains(err.Error(), "access denied (check credentials: AWS_ACCESS_KEY_ID") {
+			t.Errorf("%s with a wrong secret: %v; want access denied naming the URL and the credentials", op.name, err)
+		}
+	}
+}
