@@ -12,12 +12,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -80,6 +82,9 @@ func makeFixture(t testing.TB, paging int) string {
 	put(fxDatabricks+"/eventlog", "spark/logs/3.5.9/cluster_healthy_etl.zstd")
 	q86 := "public/nds_q86_test.zstd"
 	put(fxBig, q86, q86, q86, q86, q86, q86)
+	// Hadoop S3N/EMRFS folder markers: listed by no backend.
+	put("cluster-logs_$folder$")
+	put(fxRolling + "_$folder$")
 	for i := 0; i < paging; i++ {
 		put(fmt.Sprintf("%s/app-%04d.zstd", fxPaging, i), "public/labeled/attempt_1_eventlog.zstd")
 	}
@@ -110,6 +115,9 @@ func localEntries(t testing.TB, dir string) []string {
 	}
 	var out []string
 	for _, d := range des {
+		if isFolderMarker(d.Name()) {
+			continue
+		}
 		if d.IsDir() {
 			out = append(out, d.Name()+"/")
 			continue
@@ -367,4 +375,15 @@ func openURL(t *testing.T, rawURL string) (FS, string) {
 	}
 	t.Cleanup(func() { fsys.Close() })
 	return fsys, p
+}
+
+// countingTransport counts the requests it sends.
+type countingTransport struct {
+	base http.RoundTripper
+	n    atomic.Int32
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.base.RoundTrip(r)
 }

@@ -238,7 +238,7 @@ func (f *gcsFS) List(ctx context.Context, dir string) ([]Entry, error) {
 		}
 		for _, o := range page.Items {
 			found = true
-			if name := strings.TrimPrefix(o.Name, prefix); name != "" {
+			if name := strings.TrimPrefix(o.Name, prefix); name != "" && !isFolderMarker(name) {
 				out = append(out, o.entry(name))
 			}
 		}
@@ -257,7 +257,7 @@ func (f *gcsFS) List(ctx context.Context, dir string) ([]Entry, error) {
 // of some is a directory.
 func (f *gcsFS) Stat(ctx context.Context, name string) (Entry, error) {
 	name = strings.Trim(name, "/")
-	base := name[strings.LastIndex(name, "/")+1:]
+	base := baseName(name)
 	if name == "" {
 		var b struct{}
 		if err := f.getJSON(ctx, name, f.base+"/storage/v1/b/"+url.PathEscape(f.bucket), &b); err != nil {

@@ -139,14 +139,3 @@ func TestGCSErrors(t *testing.T) {
 		t.Errorf("Open of a missing object: %v; want not found naming gs://b/gone", err)
 	}
 }
-
-// countingTransport counts the requests it sends.
-type countingTransport struct {
-	base http.RoundTripper
-	n    atomic.Int32
-}
-
-func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.n.Add(1)
-	return c.base.RoundTrip(r)
-}

@@ -152,15 +152,6 @@ func (f *s3FS) fail(op, name string, err error) error {
 	return fmt.Errorf("%s: %s: %w", label, op, err)
 }
 
-// dirPrefix is the key prefix of the objects under dir: "dir/", or "" at
-// the top.
-func dirPrefix(dir string) string {
-	if dir = strings.Trim(dir, "/"); dir == "" {
-		return ""
-	}
-	return dir + "/"
-}
-
 // List pages through ListObjectsV2 with the delimiter "/".
 func (f *s3FS) List(ctx context.Context, dir string) ([]Entry, error) {
 	prefix := dirPrefix(dir)
@@ -185,7 +176,7 @@ func (f *s3FS) List(ctx context.Context, dir string) ([]Entry, error) {
 		for _, o := range page.Contents {
 			found = true
 			name := strings.TrimPrefix(aws.ToString(o.Key), prefix)
-			if name == "" { // the "dir/" marker object of some tools
+			if name == "" || isFolderMarker(name) { // "dir/" and "dir_$folder$" markers
 				continue
 			}
 			out = append(out, Entry{
@@ -207,7 +198,7 @@ func (f *s3FS) List(ctx context.Context, dir string) ([]Entry, error) {
 // a directory.
 func (f *s3FS) Stat(ctx context.Context, name string) (Entry, error) {
 	name = strings.Trim(name, "/")
-	base := name[strings.LastIndex(name, "/")+1:]
+	base := baseName(name)
 	if name == "" {
 		if _, err := f.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &f.loc.Bucket}); err != nil {
 			return Entry{}, f.fail("stat", name, err)

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/sparkdiag/sparkdiag/eventlog/store/storetest"
 )
 
@@ -83,6 +86,34 @@ func TestS3Store(t *testing.T) {
 		want := localEntries(t, fixture+"/spark-events")
 		if err != nil || strings.Join(storeEntries(es), "\n") != strings.Join(want, "\n") {
 			t.Fatalf("List(spark-events) in pages of 2 = %v, %v; want %v", storeEntries(es), err, want)
+		}
+	})
+	t.Run("Paging", func(t *testing.T) {
+		// 1001 objects take two requests of at most 1000 keys.
+		f := fsys.(*s3FS)
+		counted := &countingTransport{base: http.DefaultTransport}
+		paged := *f
+		paged.client = s3.New(f.client.Options(), func(o *s3.Options) { o.HTTPClient = &http.Client{Transport: counted} })
+		es, err := paged.List(context.Background(), fxPaging)
+		if err != nil || len(es) != 1001 || counted.n.Load() != 2 {
+			t.Errorf("List(paging) = %d entries, %v, in %d requests; want 1001 in 2", len(es), err, counted.n.Load())
+		}
+	})
+	t.Run("DirMarker", func(t *testing.T) {
+		// A "dir/" object (S3A, consoles) is a folder, empty or not.
+		f := fsys.(*s3FS)
+		ctx := context.Background()
+		if _, err := f.client.PutObject(ctx, &s3.PutObjectInput{Bucket: &srv.Bucket, Key: aws.String("markers/empty/")}); err != nil {
+			t.Fatal(err)
+		}
+		if es, err := fsys.List(ctx, "markers"); err != nil || len(es) != 1 || !es[0].Dir || es[0].Name != "empty" {
+			t.Errorf("List(markers) = %+v, %v; want the folder empty", es, err)
+		}
+		if es, err := fsys.List(ctx, "markers/empty"); err != nil || len(es) != 0 {
+			t.Errorf("List(markers/empty) = %+v, %v; want no entries and no error", es, err)
+		}
+		if e, err := fsys.Stat(ctx, "markers/empty"); err != nil || !e.Dir {
+			t.Errorf("Stat(markers/empty) = %+v, %v; want a folder", e, err)
 		}
 	})
 	t.Run("QueryEndpoint", func(t *testing.T) {
