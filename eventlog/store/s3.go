@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 func init() { Register(openS3, "s3", "s3a", "s3n") }
@@ -124,7 +125,29 @@ func openS3(ctx context.Context, u *url.URL) (FS, string, error) {
 			o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		}
 	})
+	if loc.Region == "" {
+		// A bucket in another region than the configured one answers
+		// every request with a redirect: ask it where it is first.
+		if r := bucketRegion(ctx, client, loc.Bucket); r != "" && r != cfg.Region {
+			client = s3.New(client.Options(), func(o *s3.Options) { o.Region = r })
+		}
+	}
 	return &s3FS{client: client, loc: loc}, loc.Path, nil
+}
+
+// bucketRegion is the region a HeadBucket answer names (in its
+// x-amz-bucket-region header, sent with redirects and refusals too), ""
+// when it names none. One try: a failure shows in the request that follows.
+func bucketRegion(ctx context.Context, client *s3.Client, bucket string) string {
+	out, err := client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &bucket}, func(o *s3.Options) { o.RetryMaxAttempts = 1 })
+	if err == nil {
+		return aws.ToString(out.BucketRegion)
+	}
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) && re.Response != nil {
+		return re.Response.Header.Get("X-Amz-Bucket-Region")
+	}
+	return ""
 }
 
 // Label is the URL of name in the bucket.

@@ -3,10 +3,13 @@ package store
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -146,5 +149,40 @@ func TestS3BadCredentials(t *testing.T) {
 			!strings.Contains(err.Error(), "access denied (check credentials: AWS_ACCESS_KEY_ID") {
 			t.Errorf("%s with a wrong secret: %v; want access denied naming the URL and the credentials", op.name, err)
 		}
+	}
+}
+
+// TestS3BucketRegion: a bucket in another region than the configured one
+// is read in its own region, found by HeadBucket's redirect.
+func TestS3BucketRegion(t *testing.T) {
+	var listedIn atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			w.Header().Set("X-Amz-Bucket-Region", "eu-west-1")
+			w.WriteHeader(http.StatusMovedPermanently)
+			return
+		}
+		// The credential scope of the signature names the region.
+		listedIn.Store(r.Header.Get("Authorization"))
+		w.Header().Set("Content-Type", "application/xml")
+		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult><Name>logs</Name><Prefix>spark-events/</Prefix><KeyCount>1</KeyCount><IsTruncated>false</IsTruncated>
+<Contents><Key>spark-events/app-1.zstd</Key><Size>42</Size><LastModified>2026-01-02T03:04:05.000Z</LastModified><ETag>"abc"</ETag></Contents>
+</ListBucketResult>`)
+	}))
+	defer srv.Close()
+	t.Setenv("AWS_ACCESS_KEY_ID", "k")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	fsys, _ := openURL(t, "s3://logs/?endpoint="+url.QueryEscape(srv.URL))
+	es, err := fsys.List(context.Background(), "spark-events")
+	if err != nil || len(es) != 1 || es[0].ETag != "abc" || es[0].Size != 42 {
+		t.Fatalf("List = %+v, %v; want app-1.zstd, 42 bytes, ETag abc (unquoted)", es, err)
+	}
+	if auth, _ := listedIn.Load().(string); !strings.Contains(auth, "/eu-west-1/s3/aws4_request") {
+		t.Errorf("the listing was signed for %q, want the bucket's region eu-west-1", auth)
 	}
 }
