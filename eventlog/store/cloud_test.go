@@ -387,3 +387,40 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.n.Add(1)
 	return c.base.RoundTrip(r)
 }
+
+// checkDenied checks that every operation of fsys under spark-events fails
+// with access denied, naming the URL (which starts with label) and saying
+// which credentials to check (hint), and that Create leaves no temporary
+// file behind.
+func checkDenied(t *testing.T, fsys FS, label, hint string) {
+	t.Helper()
+	ctx := context.Background()
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	for _, op := range []struct {
+		name string
+		run  func() error
+	}{
+		{"List", func() error { _, err := fsys.List(ctx, "spark-events"); return err }},
+		{"Stat", func() error { _, err := fsys.Stat(ctx, "spark-events/rp_sql_eventlog.zstd"); return err }},
+		{"Open", func() error { _, err := fsys.Open(ctx, "spark-events/rp_sql_eventlog.zstd"); return err }},
+		{"Create", func() error {
+			w, err := fsys.Create(ctx, "spark-events/new.zstd")
+			if err != nil {
+				return err
+			}
+			if _, err := io.WriteString(w, `{"Event":"SparkListenerLogStart"}`); err != nil {
+				return err
+			}
+			return w.Close()
+		}},
+	} {
+		err := op.run()
+		if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), label) || !strings.Contains(err.Error(), hint) {
+			t.Errorf("%s with wrong credentials: %v; want an error wrapping fs.ErrPermission that names %s and says %q", op.name, err, label, hint)
+		}
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("temporary files left after a failed upload: %v", left)
+	}
+}
