@@ -91,7 +91,8 @@ type azureFS struct {
 
 // openAzure makes the FS of an Azure URL with the first credentials of:
 // AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_SAS_TOKEN,
-// AZURE_STORAGE_KEY, DefaultAzureCredential. AZURE_STORAGE_BLOB_ENDPOINT
+// AZURE_STORAGE_KEY, none when SPARKDIAG_AZURE_ANONYMOUS=1 (public
+// containers), DefaultAzureCredential. AZURE_STORAGE_BLOB_ENDPOINT
 // overrides the endpoint (path-style, such as Azurite's
 // http://127.0.0.1:10000/devstoreaccount1).
 func openAzure(ctx context.Context, u *url.URL) (FS, string, error) {
@@ -135,6 +136,9 @@ func azureClient(loc azureLocation) (*azblob.Client, error) {
 		}
 		return azblob.NewClientWithSharedKeyCredential(service, cred, nil)
 	}
+	if os.Getenv("SPARKDIAG_AZURE_ANONYMOUS") == "1" {
+		return azblob.NewClientWithNoCredential(service, nil)
+	}
 	cred, err := azidentity.NewDefaultAzureCredential(nil)
 	if err != nil {
 		return nil, fmt.Errorf("no Azure credentials (%s): %w", azureHint, err)
@@ -153,6 +157,10 @@ func (f *azureFS) fail(op, name string, err error) error {
 	label := f.Label(name)
 	if bloberror.HasCode(err, bloberror.BlobNotFound, bloberror.ContainerNotFound, bloberror.ResourceNotFound) {
 		return notFound(label, err)
+	}
+	var afe *azidentity.AuthenticationFailedError
+	if errors.As(err, &afe) || strings.Contains(err.Error(), "DefaultAzureCredential: failed to acquire a token") {
+		return accessDenied(label, azureHint, err)
 	}
 	var re *azcore.ResponseError
 	if errors.As(err, &re) {

@@ -6,11 +6,13 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
 	"github.com/sparkdiag/sparkdiag/eventlog/store/storetest"
 )
 
@@ -59,7 +61,7 @@ func TestParseAzureURL(t *testing.T) {
 // azureEnv clears the Azure variables of the developer's shell.
 func azureEnv(t *testing.T) {
 	for _, k := range []string{"AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_SAS_TOKEN", "AZURE_STORAGE_KEY",
-		"AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_BLOB_ENDPOINT"} {
+		"AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_BLOB_ENDPOINT", "SPARKDIAG_AZURE_ANONYMOUS"} {
 		t.Setenv(k, "")
 	}
 }
@@ -123,6 +125,20 @@ func TestAzureStore(t *testing.T) {
 		bad, _ := openURL(t, srv.URL("spark-events"))
 		checkDenied(t, bad, "azblob://"+srv.Container+"/spark-events", "access denied (check credentials: AZURE_STORAGE_CONNECTION_STRING")
 	})
+	t.Run("SASToken", func(t *testing.T) {
+		sasURL, err := fsys.(*azureFS).cc.GetSASURL(sas.ContainerPermissions{Read: true, List: true}, time.Now().Add(time.Hour), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(sasURL)
+		t.Setenv("AZURE_STORAGE_CONNECTION_STRING", "")
+		t.Setenv("AZURE_STORAGE_BLOB_ENDPOINT", srv.Endpoint)
+		t.Setenv("AZURE_STORAGE_SAS_TOKEN", "?"+u.RawQuery)
+		k, _ := openURL(t, "wasbs://"+srv.Container+"@"+srv.Account+".blob.core.windows.net/")
+		if e, err := k.Stat(context.Background(), "spark-events/rp_sql_eventlog.zstd"); err != nil || e.Size == 0 {
+			t.Errorf("Stat with a SAS token = %+v, %v", e, err)
+		}
+	})
 	t.Run("SharedKeyAndEndpoint", func(t *testing.T) {
 		// abfss:// of the account, read through the overridden blob
 		// endpoint with the account key.
@@ -138,4 +154,28 @@ func TestAzureStore(t *testing.T) {
 			t.Errorf("List(%s) = %v, %v; want 3 entries", k.Label(p), storeEntries(es), err)
 		}
 	})
+	t.Run("Anonymous", func(t *testing.T) {
+		// A public container: SPARKDIAG_AZURE_ANONYMOUS=1 sends no
+		// credentials.
+		if _, err := fsys.(*azureFS).cc.SetAccessPolicy(context.Background(),
+			&container.SetAccessPolicyOptions{Access: to.Ptr(container.PublicAccessTypeContainer)}); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("AZURE_STORAGE_CONNECTION_STRING", "")
+		t.Setenv("AZURE_STORAGE_BLOB_ENDPOINT", srv.Endpoint)
+		t.Setenv("SPARKDIAG_AZURE_ANONYMOUS", "1")
+		k, _ := openURL(t, srv.URL(""))
+		if es, err := k.List(context.Background(), "spark-events"); err != nil || len(es) != 3 {
+			t.Errorf("List of a public container = %v, %v; want 3 entries", storeEntries(es), err)
+		}
+	})
+}
+
+// TestAzureNoAccount: azblob:// needs an account from somewhere.
+func TestAzureNoAccount(t *testing.T) {
+	azureEnv(t)
+	_, _, err := Open(context.Background(), "azblob://logs/spark-events")
+	if err == nil || !strings.Contains(err.Error(), "azblob://logs/spark-events: no storage account: set AZURE_STORAGE_ACCOUNT") {
+		t.Errorf("Open(azblob://logs/spark-events) with no account: %v; want one saying which variable to set", err)
+	}
 }

@@ -35,6 +35,12 @@ func accessDenied(label, hint string, cause error) error {
 	return &storeError{msg: msg, kind: fs.ErrPermission, cause: cause}
 }
 
+// noCredentials says that no credentials were found to sign a request
+// for label; errors.Is(err, fs.ErrPermission).
+func noCredentials(label, hint string, cause error) error {
+	return &storeError{msg: label + ": no credentials found (set " + hint + "): " + cause.Error(), kind: fs.ErrPermission, cause: cause}
+}
+
 // httpStatus is the HTTP status code an SDK error carries, 0 when none.
 func httpStatus(err error) int {
 	var se interface{ HTTPStatusCode() int }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -69,7 +70,9 @@ type gcsFS struct {
 	retryWait time.Duration
 }
 
-// openGCS makes the FS of a gs:// URL with the default Google credentials.
+// openGCS makes the FS of a gs:// URL with the default Google credentials,
+// or none for the emulator or when SPARKDIAG_GCS_ANONYMOUS=1 (public
+// buckets).
 func openGCS(ctx context.Context, u *url.URL) (FS, string, error) {
 	loc, err := parseGCSURL(u)
 	if err != nil {
@@ -78,7 +81,7 @@ func openGCS(ctx context.Context, u *url.URL) (FS, string, error) {
 	f := &gcsFS{bucket: loc.Bucket, client: http.DefaultClient, retryWait: 200 * time.Millisecond}
 	var emulator bool
 	f.base, emulator = gcsBase()
-	if !emulator {
+	if !emulator && os.Getenv("SPARKDIAG_GCS_ANONYMOUS") != "1" {
 		creds, err := google.FindDefaultCredentials(ctx, gcsScope)
 		if err != nil {
 			return nil, "", fmt.Errorf("gs://%s: no Google credentials (set %s): %w", loc.Bucket, gcsHint, err)
@@ -148,6 +151,8 @@ func (f *gcsFS) get(ctx context.Context, name, rawURL string) (*http.Response, e
 				return nil, f.fail(name, resp)
 			}
 			resp.Body.Close()
+		} else if re := (*oauth2.RetrieveError)(nil); errors.As(err, &re) {
+			return nil, accessDenied(f.Label(name), gcsHint, err)
 		} else if try == tries || ctx.Err() != nil {
 			return nil, fmt.Errorf("%s: %w", f.Label(name), err)
 		}

@@ -2,12 +2,19 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -137,5 +144,50 @@ func TestGCSErrors(t *testing.T) {
 	_, err = fsys.Open(ctx, "gone")
 	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "gs://b/gone") {
 		t.Errorf("Open of a missing object: %v; want not found naming gs://b/gone", err)
+	}
+}
+
+// TestGCSCredentials: Open finds credentials unless told not to, says so
+// when there are none, and a refused token is "access denied". Nothing
+// leaves the machine: the token server is on loopback and fails first.
+func TestGCSCredentials(t *testing.T) {
+	t.Setenv("STORAGE_EMULATOR_HOST", "")
+	t.Setenv("SPARKDIAG_GCS_ANONYMOUS", "")
+	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", filepath.Join(t.TempDir(), "missing.json"))
+	ctx := context.Background()
+	if _, _, err := Open(ctx, "gs://logs/x"); err == nil || !strings.Contains(err.Error(), "gs://logs: no Google credentials (set GOOGLE_APPLICATION_CREDENTIALS") {
+		t.Errorf("Open with a missing credentials file: %v; want 'no Google credentials' and where they come from", err)
+	}
+
+	t.Setenv("SPARKDIAG_GCS_ANONYMOUS", "1")
+	fsys, _, err := Open(ctx, "gs://logs/x")
+	if err != nil || fsys.(*gcsFS).client != http.DefaultClient {
+		t.Errorf("Open with SPARKDIAG_GCS_ANONYMOUS=1 = %v; want no credentials looked up", err)
+	}
+
+	// A service account whose token request is refused.
+	tokens := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"error":"invalid_grant","error_description":"Invalid JWT Signature."}`)
+	}))
+	defer tokens.Close()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	sa, _ := json.Marshal(map[string]string{"type": "service_account", "client_email": "sparkdiag@test.iam.gserviceaccount.com",
+		"private_key_id": "1", "private_key": string(pemKey), "token_uri": tokens.URL + "/token"})
+	saFile := filepath.Join(t.TempDir(), "sa.json")
+	if err := os.WriteFile(saFile, sa, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SPARKDIAG_GCS_ANONYMOUS", "")
+	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", saFile)
+	fsys, _ = openURL(t, "gs://logs/x")
+	_, err = fsys.Stat(ctx, "spark-events/app.zstd")
+	if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "gs://logs/spark-events/app.zstd: access denied (check credentials: GOOGLE_APPLICATION_CREDENTIALS") {
+		t.Errorf("Stat with a refused token: %v; want access denied naming the URL", err)
 	}
 }

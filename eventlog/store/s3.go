@@ -172,6 +172,11 @@ func (f *s3FS) fail(op, name string, err error) error {
 	if e := statusError(label, s3Hint, httpStatus(err), err); e != nil {
 		return e
 	}
+	if strings.Contains(err.Error(), "get identity: get credentials") {
+		// The credential chain came up empty (the SDK has no type
+		// for it).
+		return noCredentials(label, s3Hint, err)
+	}
 	return fmt.Errorf("%s: %s: %w", label, op, err)
 }
 

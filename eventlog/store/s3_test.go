@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -168,5 +170,24 @@ func TestS3BucketRegion(t *testing.T) {
 	}
 	if auth, _ := listedIn.Load().(string); !strings.Contains(auth, "/eu-west-1/s3/aws4_request") {
 		t.Errorf("the listing was signed for %q, want the bucket's region eu-west-1", auth)
+	}
+}
+
+// TestS3NoCredentials: with no credentials anywhere (and the instance
+// metadata service off), requests fail with a message that says where
+// credentials come from; nothing reaches the network.
+func TestS3NoCredentials(t *testing.T) {
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "SPARKDIAG_S3_ANONYMOUS"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	// Port 9 (discard) on loopback: never reached, the signing fails first.
+	fsys, _ := openURL(t, "s3://logs/?endpoint=http://127.0.0.1:9&region=us-east-1")
+	_, err := fsys.List(context.Background(), "spark-events")
+	if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "s3://logs/spark-events: no credentials found (set AWS_ACCESS_KEY_ID") {
+		t.Errorf("List with no credentials: %v; want 'no credentials found' naming the URL and where credentials come from", err)
 	}
 }
