@@ -235,7 +235,10 @@ func (f *azureFS) Stat(ctx context.Context, name string) (Entry, error) {
 	name = strings.Trim(name, "/")
 	base := baseName(name)
 	if name == "" {
-		if _, err := f.cc.GetProperties(ctx, nil); err != nil {
+		// A one-blob listing needs only the list permission (a SAS
+		// may give no more).
+		p := f.cc.NewListBlobsHierarchyPager("/", &container.ListBlobsHierarchyOptions{MaxResults: to.Ptr[int32](1)})
+		if _, err := p.NextPage(ctx); err != nil {
 			return Entry{}, f.fail("stat", name, err)
 		}
 		return Entry{Dir: true}, nil

@@ -76,6 +76,10 @@ func TestAzureStore(t *testing.T) {
 	fsys.(*azureFS).pageSize = 7
 	testObjectStore(t, fsys, fixture)
 
+	t.Run("MissingContainer", func(t *testing.T) {
+		missing, _ := openURL(t, "azblob://no-such-container/")
+		checkMissingBucket(t, missing)
+	})
 	t.Run("Paging", func(t *testing.T) {
 		// The 25 files of `paging` in pages of 7 take 4 requests.
 		counted := &countingTransport{base: http.DefaultTransport}

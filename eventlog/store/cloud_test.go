@@ -424,3 +424,22 @@ func checkDenied(t *testing.T, fsys FS, label, hint string) {
 		t.Errorf("temporary files left after a failed upload: %v", left)
 	}
 }
+
+// checkMissingBucket checks that fsys, a bucket or container that does not
+// exist, says so for the top and below it.
+func checkMissingBucket(t *testing.T, fsys FS) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := fsys.Stat(ctx, "")
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Stat of the top of a missing bucket: %v; want an error wrapping fs.ErrNotExist", err)
+	}
+	for _, dir := range []string{"", "spark-events"} {
+		if _, err := fsys.List(ctx, dir); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("List(%q) of a missing bucket: %v; want an error wrapping fs.ErrNotExist", dir, err)
+		}
+	}
+	if _, err := fsys.Stat(ctx, "spark-events/app.zstd"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Stat of an object of a missing bucket: %v; want an error wrapping fs.ErrNotExist", err)
+	}
+}

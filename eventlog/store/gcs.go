@@ -264,8 +264,9 @@ func (f *gcsFS) Stat(ctx context.Context, name string) (Entry, error) {
 	name = strings.Trim(name, "/")
 	base := baseName(name)
 	if name == "" {
-		var b struct{}
-		if err := f.getJSON(ctx, name, f.base+"/storage/v1/b/"+url.PathEscape(f.bucket), &b); err != nil {
+		// A one-object listing needs only storage.objects.list, which
+		// a reader has; the bucket's metadata needs more.
+		if _, err := f.listPage(ctx, name, "", "", 1); err != nil {
 			return Entry{}, err
 		}
 		return Entry{Dir: true}, nil

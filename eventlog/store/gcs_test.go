@@ -86,6 +86,10 @@ func TestGCSStore(t *testing.T) {
 			t.Errorf("List(paging) = %d entries, %v, in %d requests; want 25 in 4", len(es), err, counted.n.Load())
 		}
 	})
+	t.Run("MissingBucket", func(t *testing.T) {
+		missing, _ := openURL(t, "gs://no-such-bucket/")
+		checkMissingBucket(t, missing)
+	})
 	t.Run("Version", func(t *testing.T) {
 		e, err := fsys.Stat(context.Background(), "spark-events/rp_sql_eventlog.zstd")
 		if err != nil || e.Version == "" {

@@ -119,6 +119,10 @@ func TestS3Store(t *testing.T) {
 			t.Errorf("Stat(markers/empty) = %+v, %v; want a folder", e, err)
 		}
 	})
+	t.Run("MissingBucket", func(t *testing.T) {
+		missing, _ := openURL(t, "s3://no-such-bucket/")
+		checkMissingBucket(t, missing)
+	})
 	t.Run("QueryEndpoint", func(t *testing.T) {
 		t.Setenv("AWS_ENDPOINT_URL", "")
 		q, p := openURL(t, "s3://"+srv.Bucket+"/spark-events?endpoint="+url.QueryEscape(srv.Endpoint))
