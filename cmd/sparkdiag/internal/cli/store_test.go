@@ -101,4 +101,3 @@ func TestReviewHDFS(t *testing.T) {
 		}
 	})
 }
-
