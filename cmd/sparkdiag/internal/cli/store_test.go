@@ -101,3 +101,55 @@ func TestReviewHDFS(t *testing.T) {
 		}
 	})
 }
+
+// TestReviewS3: every layout read from a real S3 server (versitygw),
+// with -o to the bucket and --previous from it.
+func TestReviewS3(t *testing.T) {
+	dir, _ := storetest.Layouts(t)
+	srv := storetest.StartS3(t, dir)
+	assertStoreReview(t, dir, srv.URL(""), srv.Env())
+	part := srv.URL("reviews/2026-11-24/part-0.jsonl")
+	if _, errs, code := run(t, nil, "review", "-q", "-o", part, srv.URL("")); code != ExitOK {
+		t.Fatalf("review -o %s: exit %d: %s", part, code, errs)
+	}
+	out, errs, code := run(t, nil, "review", "--previous", part, srv.URL(""))
+	if code != ExitOK || !strings.Contains(out, "10 unchanged since the previous review") {
+		t.Fatalf("incremental review from S3: exit %d: %s\n%s", code, errs, firstLines(out, 3))
+	}
+	// Query options name an S3-compatible server without the environment.
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	q := srv.URL("dataproc/") + "?endpoint=" + srv.Endpoint + "&region=us-east-1"
+	if out, errs, code := run(t, nil, "review", "-q", "-f", "jsonl", q); code != ExitOK || strings.Count(out, "\n") != 2 {
+		t.Errorf("review %s: exit %d, %d records: %s", q, code, strings.Count(out, "\n"), errs)
+	}
+}
+
+// TestReviewGCS: every layout read from a GCS emulator (fake-gcs-server),
+// and the Dataproc pattern gs://bucket/dataproc/*/spark-job-history.
+func TestReviewGCS(t *testing.T) {
+	dir, _ := storetest.Layouts(t)
+	srv := storetest.StartGCS(t, dir)
+	assertStoreReview(t, dir, srv.URL(""), srv.Env())
+	out, errs, code := run(t, nil, "review", "-q", "-f", "jsonl", srv.URL("dataproc/*/spark-job-history"))
+	if code != ExitOK || strings.Count(out, "\n") != 2 {
+		t.Errorf("review of the Dataproc pattern: exit %d, %d records: %s", code, strings.Count(out, "\n"), errs)
+	}
+	if _, errs, code := run(t, nil, "review", "-q", "-o", srv.URL("reviews/part-0.jsonl"), srv.URL("emr/")); code != ExitOK {
+		t.Errorf("review -o gs://: exit %d: %s", code, errs)
+	}
+}
+
+// TestReviewAzure: every layout read from Azurite, through azblob:// and
+// wasb:// URLs.
+func TestReviewAzure(t *testing.T) {
+	dir, _ := storetest.Layouts(t)
+	srv := storetest.StartAzure(t, dir)
+	assertStoreReview(t, dir, srv.URL(""), srv.Env())
+	if _, errs, code := run(t, nil, "review", "-q", "-o", srv.URL("reviews/part-0.jsonl"), srv.URL("synapse/")); code != ExitOK {
+		t.Errorf("review -o azblob://: exit %d: %s", code, errs)
+	}
+	out, errs, code := run(t, nil, "merge", "-f", "jsonl", srv.URL("reviews/part-*.jsonl"))
+	if code != ExitOK || strings.Count(out, "\n") != 2 {
+		t.Errorf("merge from Azure: exit %d, %d records: %s", code, strings.Count(out, "\n"), errs)
+	}
+}
