@@ -73,7 +73,7 @@ func TestAzureStore(t *testing.T) {
 	setEnv(t, srv.Env())
 	fsys, _ := openURL(t, srv.URL(""))
 	// Pages of 7: the 25 files of `paging` take 4 pages.
-	fsys.(*azureFS).pageSize = 7
+	unwrap(fsys).(*azureFS).pageSize = 7
 	testObjectStore(t, fsys, fixture)
 
 	t.Run("MissingContainer", func(t *testing.T) {
@@ -88,7 +88,7 @@ func TestAzureStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		paged := &azureFS{cc: cc, loc: fsys.(*azureFS).loc, pageSize: 7}
+		paged := &azureFS{cc: cc, loc: unwrap(fsys).(*azureFS).loc, pageSize: 7}
 		es, err := paged.List(context.Background(), fxPaging)
 		if err != nil || len(es) != 25 || counted.n.Load() != 4 {
 			t.Errorf("List(paging) = %d entries, %v, in %d requests; want 25 in 4", len(es), err, counted.n.Load())
@@ -98,7 +98,7 @@ func TestAzureStore(t *testing.T) {
 		// ADLS Gen2 keeps a directory as a blob with hdi_isfolder=true
 		// beside the prefix of its children; an empty one is only that.
 		ctx := context.Background()
-		cc := fsys.(*azureFS).cc
+		cc := unwrap(fsys).(*azureFS).cc
 		folder := &blockblob.UploadBufferOptions{Metadata: map[string]*string{"hdi_isfolder": to.Ptr("true")}}
 		for _, b := range []struct {
 			name string
@@ -130,7 +130,7 @@ func TestAzureStore(t *testing.T) {
 		checkDenied(t, bad, "azblob://"+srv.Container+"/spark-events", "access denied (check credentials: AZURE_STORAGE_CONNECTION_STRING")
 	})
 	t.Run("SASToken", func(t *testing.T) {
-		sasURL, err := fsys.(*azureFS).cc.GetSASURL(sas.ContainerPermissions{Read: true, List: true}, time.Now().Add(time.Hour), nil)
+		sasURL, err := unwrap(fsys).(*azureFS).cc.GetSASURL(sas.ContainerPermissions{Read: true, List: true}, time.Now().Add(time.Hour), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +161,7 @@ func TestAzureStore(t *testing.T) {
 	t.Run("Anonymous", func(t *testing.T) {
 		// A public container: SPARKDIAG_AZURE_ANONYMOUS=1 sends no
 		// credentials.
-		if _, err := fsys.(*azureFS).cc.SetAccessPolicy(context.Background(),
+		if _, err := unwrap(fsys).(*azureFS).cc.SetAccessPolicy(context.Background(),
 			&container.SetAccessPolicyOptions{Access: to.Ptr(container.PublicAccessTypeContainer)}); err != nil {
 			t.Fatal(err)
 		}

@@ -72,12 +72,12 @@ func TestGCSStore(t *testing.T) {
 	setEnv(t, srv.Env())
 	fsys, _ := openURL(t, "gs://"+srv.Bucket)
 	// Pages of 7: the 25 files of `paging` take 4 pages, the others 1 or 2.
-	fsys.(*gcsFS).pageSize = 7
+	unwrap(fsys).(*gcsFS).pageSize = 7
 	testObjectStore(t, fsys, fixture)
 
 	t.Run("Paging", func(t *testing.T) {
 		// The listing of 25 files in pages of 7 must take 4 requests.
-		g := fsys.(*gcsFS)
+		g := unwrap(fsys).(*gcsFS)
 		counted := &countingTransport{base: http.DefaultTransport}
 		paged := *g
 		paged.client = &http.Client{Transport: counted}
@@ -122,7 +122,7 @@ func TestGCSErrors(t *testing.T) {
 	defer srv.Close()
 	t.Setenv("STORAGE_EMULATOR_HOST", srv.URL)
 	fsys, _ := openURL(t, "gs://b")
-	fsys.(*gcsFS).retryWait = time.Millisecond
+	unwrap(fsys).(*gcsFS).retryWait = time.Millisecond
 	ctx := context.Background()
 
 	rc, err := fsys.Open(ctx, "flaky")
@@ -165,7 +165,7 @@ func TestGCSCredentials(t *testing.T) {
 
 	t.Setenv("SPARKDIAG_GCS_ANONYMOUS", "1")
 	fsys, _, err := Open(ctx, "gs://logs/x")
-	if err != nil || fsys.(*gcsFS).client != http.DefaultClient {
+	if err != nil || unwrap(fsys).(*gcsFS).client != http.DefaultClient {
 		t.Errorf("Open with SPARKDIAG_GCS_ANONYMOUS=1 = %v; want no credentials looked up", err)
 	}
 

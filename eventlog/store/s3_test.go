@@ -84,7 +84,7 @@ func TestS3Store(t *testing.T) {
 
 	t.Run("SmallPages", func(t *testing.T) {
 		small, _ := openURL(t, "s3a://"+srv.Bucket+"/?region=us-east-1")
-		small.(*s3FS).pageSize = 2
+		unwrap(small).(*s3FS).pageSize = 2
 		es, err := small.List(context.Background(), "spark-events")
 		want := localEntries(t, fixture+"/spark-events")
 		if err != nil || strings.Join(storeEntries(es), "\n") != strings.Join(want, "\n") {
@@ -93,7 +93,7 @@ func TestS3Store(t *testing.T) {
 	})
 	t.Run("Paging", func(t *testing.T) {
 		// 1001 objects take two requests of at most 1000 keys.
-		f := fsys.(*s3FS)
+		f := unwrap(fsys).(*s3FS)
 		counted := &countingTransport{base: http.DefaultTransport}
 		paged := *f
 		paged.client = s3.New(f.client.Options(), func(o *s3.Options) { o.HTTPClient = &http.Client{Transport: counted} })
@@ -104,7 +104,7 @@ func TestS3Store(t *testing.T) {
 	})
 	t.Run("DirMarker", func(t *testing.T) {
 		// A "dir/" object (S3A, consoles) is a folder, empty or not.
-		f := fsys.(*s3FS)
+		f := unwrap(fsys).(*s3FS)
 		ctx := context.Background()
 		if _, err := f.client.PutObject(ctx, &s3.PutObjectInput{Bucket: &srv.Bucket, Key: aws.String("markers/empty/")}); err != nil {
 			t.Fatal(err)

@@ -49,39 +49,41 @@ func FreePort(t testing.TB) int {
 
 // Proc is a server process started for a test.
 type Proc struct {
-	cmd *exec.Cmd
-	out bytes.Buffer
+	cmd  *exec.Cmd
+	out  bytes.Buffer
+	done chan struct{} // closed when the process has exited
 }
 
 // Start runs name with args in its own process group, its output kept for
 // failure messages, and stops it (the whole group, by PID) when t ends.
 func Start(t testing.TB, env []string, name string, args ...string) *Proc {
 	t.Helper()
-	p := &Proc{cmd: exec.Command(name, args...)}
+	p := &Proc{cmd: exec.Command(name, args...), done: make(chan struct{})}
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = &syncWriter{b: &p.out}, &syncWriter{b: &p.out}
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
+	go func() { _ = p.cmd.Wait(); close(p.done) }()
 	t.Cleanup(p.Stop)
 	return p
 }
 
 // Stop ends the process group: SIGTERM, then SIGKILL after 5 s.
 func (p *Proc) Stop() {
-	if p.cmd.Process == nil || p.cmd.ProcessState != nil {
+	select {
+	case <-p.done:
 		return
+	default:
 	}
 	pid := p.cmd.Process.Pid
 	_ = syscall.Kill(-pid, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = p.cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-p.done:
 	case <-time.After(5 * time.Second):
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
-		<-done
+		<-p.done
 	}
 }
 
@@ -94,8 +96,10 @@ func (p *Proc) WaitPort(t testing.TB, addr string, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		if p.cmd.ProcessState != nil {
-			break
+		select {
+		case <-p.done:
+			t.Fatalf("%s exited before listening on %s:\n%s", filepath.Base(p.cmd.Path), addr, p.Output())
+		default:
 		}
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
