@@ -691,3 +691,32 @@ func (s *Store) Forget(job string, appIDs ...string) (int, error) {
 	})
 	return removed, err
 }
+
+// MergeFrom records every run of src into s (keep runs per job at most, as
+// Record), job by job: the baseline stores of several reviews (such as
+// shards that each kept their own) become one. A run already in s (the
+// same application attempt) is replaced. It returns how many runs were
+// recorded.
+func (s *Store) MergeFrom(src *Store, keep int) (int, error) {
+	jobs, err := src.Jobs()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, j := range jobs {
+		runs, err := src.Runs(j.Key)
+		if err != nil {
+			return n, err
+		}
+		for _, r := range runs {
+			if r.Job == "" {
+				r.Job = j.Key
+			}
+			if err := s.Record(r, keep); err != nil {
+				return n, fmt.Errorf("%s: job %q, application %s: %w", src.Path(), j.Key, r.AppID, err)
+			}
+			n++
+		}
+	}
+	return n, nil
+}

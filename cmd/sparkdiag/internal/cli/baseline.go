@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	json "github.com/goccy/go-json"
 	"github.com/spf13/cobra"
@@ -149,7 +150,44 @@ only one job has.`,
 			return nil
 		},
 	}
-	c.AddCommand(jobs, show, forget)
+	var keep int
+	merge := &cobra.Command{
+		Use:   "merge STORE SOURCE...",
+		Short: "Record every run of the SOURCE stores into STORE (created when missing)",
+		Long: `Combine baseline stores kept separately (say, by shards of a review that each
+had their own --baseline) into one: every run of every job of each SOURCE is
+recorded into STORE, replacing a run of the same application attempt, keeping
+at most --keep runs per job. The SOURCE stores are only read.`,
+		Example: `  sparkdiag baseline merge baseline.db shard-*.db`,
+		Args:    cobra.MinimumNArgs(2),
+		RunE: func(_ *cobra.Command, args []string) error {
+			dst, err := baseline.Open(args[0], baseline.Options{})
+			if err != nil {
+				return noInputErrorf("%v", err)
+			}
+			defer dst.Close()
+			total := 0
+			for _, p := range args[1:] {
+				if filepath.Clean(p) == filepath.Clean(args[0]) {
+					return usageErrorf("%s is both the store and a source", p)
+				}
+				src, err := baseline.Open(p, baseline.Options{ReadOnly: true})
+				if err != nil {
+					return noInputErrorf("%v", err)
+				}
+				n, err := dst.MergeFrom(src, keep)
+				src.Close()
+				if err != nil {
+					return storeError(err)
+				}
+				total += n
+			}
+			fmt.Fprintf(s.Out, "recorded %s from %s into %s\n", units.Plural(total, "run"), units.Plural(len(args)-1, "store"), sanitize.Line(args[0]))
+			return nil
+		},
+	}
+	merge.Flags().IntVar(&keep, "keep", 100, "runs kept per job (the newest)")
+	c.AddCommand(jobs, show, forget, merge)
 	return c
 }
 

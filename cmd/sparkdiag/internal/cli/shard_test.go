@@ -32,12 +32,9 @@ var appIDRE = regexp.MustCompile(`"App ID":"([^"]+)"`)
 // makeFleet writes n applications into a new folder: copies of the real
 // logs of fleetSources, each under its own application ID (in its events
 // and its file name, as Spark names a standalone application), zstd
-// compressed. SPARKDIAG_FLEET_APPS overrides n.
-func makeFleet(t *testing.T, n int) string {
+// compressed.
+func makeFleet(t testing.TB, n int) string {
 	t.Helper()
-	if v, err := strconv.Atoi(os.Getenv("SPARKDIAG_FLEET_APPS")); err == nil && v > 0 {
-		n = v
-	}
 	var plain [][]byte
 	var ids []string
 	for _, s := range fleetSources {
@@ -392,5 +389,60 @@ func TestShardFlags(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "out", "part-0.jsonl")); err != nil || !bytes.Contains(b, []byte(`"skew_agg"`)) {
 		t.Errorf("-o file:// wrote nothing usable: %v", err)
+	}
+}
+
+var recordedAtRE = regexp.MustCompile(`"recordedAt":\d+`)
+
+// TestMergeBaseline: the 14 real nightly runs of one job reviewed in 3
+// shards without a baseline, then merged with --baseline, give the review
+// (drift included) of one process with the baseline; shards that each kept
+// their own baseline store combine with 'baseline merge' into the store
+// one process would have kept.
+func TestMergeBaseline(t *testing.T) {
+	dir, _ := recurringSeries(t)
+	tmp := t.TempDir()
+	want, errs, code := run(t, nil, "review", "-f", "jsonl", "--baseline", filepath.Join(tmp, "single.db"), dir)
+	if code != ExitOK {
+		t.Fatalf("single review: exit %d: %s", code, errs)
+	}
+	if !strings.Contains(want, `"drift":[{`) {
+		t.Fatal("the series shows no drift: the test would prove nothing")
+	}
+	var parts []string
+	for i := 0; i < 3; i++ {
+		p := filepath.Join(tmp, fmt.Sprintf("part-%d.jsonl", i))
+		parts = append(parts, p)
+		if _, errs, code := run(t, nil, "review", "-q", "--shard", fmt.Sprintf("%d/3", i), "-o", p, dir); code != ExitOK {
+			t.Fatalf("shard %d: exit %d: %s", i, code, errs)
+		}
+		if _, errs, code := run(t, nil, "review", "-q", "--shard", fmt.Sprintf("%d/3", i), "--baseline", filepath.Join(tmp, fmt.Sprintf("shard-%d.db", i)), dir); code != ExitOK {
+			t.Fatalf("shard %d with its own baseline: exit %d: %s", i, code, errs)
+		}
+	}
+	got, errs, code := run(t, nil, append([]string{"merge", "-f", "jsonl", "--baseline", filepath.Join(tmp, "merged.db")}, parts...)...)
+	if code != ExitOK {
+		t.Fatalf("merge: exit %d: %s", code, errs)
+	}
+	if g, w := recordedAtRE.ReplaceAllString(got, ""), recordedAtRE.ReplaceAllString(want, ""); g != w {
+		t.Errorf("merged shards with --baseline differ from the single review with --baseline:\n got %.600s\nwant %.600s", g, w)
+	}
+	combined := filepath.Join(tmp, "combined.db")
+	args := []string{"baseline", "merge", combined}
+	for i := 0; i < 3; i++ {
+		args = append(args, filepath.Join(tmp, fmt.Sprintf("shard-%d.db", i)))
+	}
+	if out, errs, code := run(t, nil, args...); code != ExitOK || !strings.Contains(out, "recorded 14 runs from 3 stores") {
+		t.Fatalf("baseline merge: exit %d: %s %s", code, out, errs)
+	}
+	show := func(db string) string {
+		jobs, _, _ := run(t, nil, "baseline", "jobs", "-f", "json", db)
+		return recordedAtRE.ReplaceAllString(jobs, "")
+	}
+	if g, w := show(combined), show(filepath.Join(tmp, "single.db")); g != w {
+		t.Errorf("combined shard stores differ from the single store:\n got %s\nwant %s", g, w)
+	}
+	if _, errs, code := run(t, nil, "baseline", "merge", combined, combined); code != ExitUsage {
+		t.Errorf("merging a store into itself: exit %d: %s", code, errs)
 	}
 }
