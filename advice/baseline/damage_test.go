@@ -81,17 +81,16 @@ func overwrite(b []byte, off int) []byte {
 	return b
 }
 
-// leafOffset is the offset of the first element header of the first page
-// of type leaf past the meta pages.
-func leafOffset(t *testing.T, b []byte) int {
+// leafOffset is the offset of the first element header of the leaf page
+// that holds the byte at off (a record's, so a page in use: a freed page
+// keeps its old leaf header but is never read).
+func leafOffset(t *testing.T, b []byte, off int) int {
 	ps := pageSize(b)
-	for id := 2; id*ps < len(b); id++ {
-		if ne.Uint16(b[id*ps+8:])&leafPage != 0 && ne.Uint16(b[id*ps+10:]) > 2 {
-			return id*ps + pageHeaderSize
-		}
+	id := off / ps
+	if ne.Uint16(b[id*ps+8:])&leafPage == 0 || ne.Uint16(b[id*ps+10:]) < 2 {
+		t.Fatalf("the record at %d is not in a leaf page with several elements", off)
 	}
-	t.Fatal("no leaf page")
-	return 0
+	return id*ps + pageHeaderSize
 }
 
 // pageSize is the page size meta page 0 gives (the OS page size when the
@@ -125,9 +124,9 @@ func TestDamagedStore(t *testing.T) {
 		{"meta 0 magic", overwrite(good, 16), ""},
 		{"meta 0 root", overwrite(good, 16+20), ""},
 		{"meta 1 checksum", overwrite(good, pageSize(good)+16+50), ""},
-		{"leaf page header", overwrite(good, leafOffset(t, good)-pageHeaderSize), ""},
-		{"leaf page elements", overwrite(good, leafOffset(t, good)), ""},
-		{"leaf page element 2", overwrite(good, leafOffset(t, good)+20), ""},
+		{"leaf page header", overwrite(good, leafOffset(t, good, rec)-pageHeaderSize), ""},
+		{"leaf page elements", overwrite(good, leafOffset(t, good, rec)), ""},
+		{"leaf page element 2", overwrite(good, leafOffset(t, good, rec)+20), ""},
 		{"record", overwrite(good, rec+20), ""},
 		{"record key", overwrite(good, rec-60), ""},
 		{"not a store", bytes.Repeat([]byte("sparkdiag "), 3000), ""},
