@@ -103,6 +103,9 @@ and deleted.`,
 			if len(args) == 0 && o.hs.url == "" && len(o.pathsFrom) == 0 {
 				return usageErrorf("review needs log paths, --paths-from FILE or --history-server URL\nRun 'sparkdiag review --help' for usage.")
 			}
+			if o.shard != "" && !c.Flags().Changed("format") {
+				o.format = "jsonl" // a shard's output is a part for 'merge'
+			}
 			return runReview(c.Context(), o, args, s)
 		},
 	}
@@ -128,7 +131,7 @@ and deleted.`,
 	f.IntVar(&o.policy.MinRuns, "baseline-min-runs", 3, "with --baseline: fewest earlier runs needed to judge drift")
 	f.Float64Var(&o.policy.Ratio, "drift-ratio", 1.5, "with --baseline: a figure drifts when it is this many times the usual (1.5 = +50 %)")
 	f.StringArrayVar(&o.pathsFrom, "paths-from", nil, "read more paths, URLs or patterns from FILE, one per line (- is standard input; # starts a comment); repeatable")
-	f.StringVar(&o.shard, "shard", "", "review only shard i of N (0 <= i < N): the applications whose ID hashes to i, so N processes review a fleet between them (docs/review.md)")
+	f.StringVar(&o.shard, "shard", "", "review only shard i of N (0 <= i < N): the applications whose ID hashes to i, so N processes review a fleet between them; standard output is then JSON Lines unless --format says otherwise (docs/review.md)")
 	f.StringVar(&o.previous, "previous", "", "JSON Lines of an earlier review (FILE or URL): applications whose logs are unchanged are taken from it, not read again")
 	o.jobKey.register(c)
 	o.hs.register(c)

@@ -224,7 +224,7 @@ func TestSparkPipeRecipe(t *testing.T) {
 	if !strings.Contains(doc, strings.TrimSpace(string(readBytes(t, recipe)))) {
 		t.Error("docs/review.md does not show docs/recipes/spark_review.py as it is")
 	}
-	fleetDir := makeFleet(t, 400)
+	fleetDir := makeFleet(t, 2000)
 	entries, err := os.ReadDir(fleetDir)
 	if err != nil {
 		t.Fatal(err)
@@ -364,7 +364,8 @@ func TestShardFlags(t *testing.T) {
 	}{
 		{"shard out of range", []string{"review", "--shard", "4/4", logs}, "", ExitUsage, "", "0 <= i < N"},
 		{"shard not a fraction", []string{"review", "--shard", "two", logs}, "", ExitUsage, "", "--shard"},
-		{"shard of one", []string{"review", "-f", "jsonl", "--shard", "0/1", filepath.Join(logs, "skew_agg.lz4")}, "", ExitOK, `"kind":"application"`, ""},
+		{"shard of one", []string{"review", "--shard", "0/1", filepath.Join(logs, "skew_agg.lz4")}, "", ExitOK, `"kind":"application"`, ""},
+		{"shard as text", []string{"review", "-f", "text", "--shard", "0/1", filepath.Join(logs, "skew_agg.lz4")}, "", ExitOK, "Reviewed 1 application", ""},
 		{"paths from a file", []string{"review", "-f", "jsonl", "--paths-from", list}, "", ExitOK, "skew_agg", ""},
 		{"paths from stdin", []string{"review", "--paths-from", "-"}, filepath.Join(logs, "explode.zstd") + "\n", ExitOK, "Reviewed 1 application", ""},
 		{"empty list", []string{"review", "-f", "jsonl", "--paths-from", empty}, "", ExitOK, "", "no path"},
