@@ -337,19 +337,7 @@ func jaccard4(a, b []string) int {
 	if len(a) == 0 && len(b) == 0 {
 		return 4
 	}
-	inter, i, j := 0, 0, 0
-	for i < len(a) && j < len(b) {
-		switch {
-		case a[i] == b[j]:
-			inter++
-			i++
-			j++
-		case a[i] < b[j]:
-			i++
-		default:
-			j++
-		}
-	}
+	inter := jobkey.Intersect(a, b)
 	union := len(a) + len(b) - inter
 	return (8*inter + union) / (2 * union)
 }

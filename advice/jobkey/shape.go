@@ -1,6 +1,7 @@
 package jobkey
 
 import (
+	"cmp"
 	"hash/fnv"
 	"slices"
 
@@ -96,7 +97,7 @@ func Compare(a, b *Shape) (similarity float64, shared int, ok bool) {
 		return 0, 0, true
 	}
 	if a.complete() && b.complete() {
-		inter := intersect(a.Hashes, b.Hashes)
+		inter := Intersect(a.Hashes, b.Hashes)
 		return float64(inter) / float64(a.Items+b.Items-inter), inter, true
 	}
 	k := min(len(a.Hashes), len(b.Hashes))
@@ -121,8 +122,8 @@ func Compare(a, b *Shape) (similarity float64, shared int, ok bool) {
 	return sim, shared, true
 }
 
-// intersect counts the values two sorted slices share.
-func intersect(a, b []uint32) int {
+// Intersect counts the values two sorted slices of unique values share.
+func Intersect[T cmp.Ordered](a, b []T) int {
 	n, i, j := 0, 0, 0
 	for i < len(a) && j < len(b) {
 		switch {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/sparkdiag/sparkdiag/advice/baseline"
 	"github.com/sparkdiag/sparkdiag/advice/fleet"
-	"github.com/sparkdiag/sparkdiag/detectors"
 	"github.com/sparkdiag/sparkdiag/eventlog/store"
 )
 
@@ -64,11 +63,9 @@ func runMerge(ctx context.Context, o *reviewOptions, args []string, s *Streams) 
 	if err != nil {
 		return err
 	}
-	var failOn detectors.Severity
-	if o.failOn != "" && o.failOn != "none" {
-		if failOn, err = detectors.ParseSeverity(o.failOn); err != nil {
-			return usageErrorf("--fail-on: %v", err)
-		}
+	failOn, err := parseFailOn(o.failOn)
+	if err != nil {
+		return err
 	}
 	parts, err := expandParts(ctx, args)
 	if err != nil {
@@ -108,14 +105,7 @@ func runMerge(ctx context.Context, o *reviewOptions, args []string, s *Streams) 
 			return err
 		}
 	}
-	if failOn > 0 {
-		for _, r := range res.Records {
-			if sev, err := detectors.ParseSeverity(r.EffectiveWorst()); err == nil && sev >= failOn {
-				return &exitError{code: ExitFindings}
-			}
-		}
-	}
-	return nil
+	return failOnExit(res, failOn)
 }
 
 // expandParts expands local glob patterns and store URL patterns into the

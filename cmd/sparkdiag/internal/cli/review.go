@@ -190,11 +190,9 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 	if err != nil {
 		return err
 	}
-	var failOn detectors.Severity
-	if o.failOn != "" && o.failOn != "none" {
-		if failOn, err = detectors.ParseSeverity(o.failOn); err != nil {
-			return usageErrorf("--fail-on: %v", err)
-		}
+	failOn, err := parseFailOn(o.failOn)
+	if err != nil {
+		return err
 	}
 	now := o.now()
 	since, err := parseWhen("since", o.since, now)
@@ -325,14 +323,7 @@ func runReview(ctx context.Context, o *reviewOptions, args []string, s *Streams)
 	if err := o.keepGoing.check(failedArgs(args, res.Records), len(args)); err != nil {
 		return err
 	}
-	if failOn > 0 {
-		for _, r := range res.Records {
-			if sev, err := detectors.ParseSeverity(r.EffectiveWorst()); err == nil && sev >= failOn {
-				return &exitError{code: ExitFindings}
-			}
-		}
-	}
-	return nil
+	return failOnExit(res, failOn)
 }
 
 // failedArgs counts the command-line paths that are not directories (files,
@@ -376,4 +367,30 @@ func writeReview(out output, res *fleet.Result, o *reviewOptions, s *Streams) er
 			return fleet.WriteText(w, res, fleet.TextOptions{Terminal: terminal, Width: width, Limit: o.limit})
 		}
 	})
+}
+
+// parseFailOn reads --fail-on: 0 for none.
+func parseFailOn(v string) (detectors.Severity, error) {
+	if v == "" || v == "none" {
+		return 0, nil
+	}
+	sev, err := detectors.ParseSeverity(v)
+	if err != nil {
+		return 0, usageErrorf("--fail-on: %v", err)
+	}
+	return sev, nil
+}
+
+// failOnExit is exit 1 when an application of the review has a finding or
+// a drift of at least failOn (0: never).
+func failOnExit(res *fleet.Result, failOn detectors.Severity) error {
+	if failOn == 0 {
+		return nil
+	}
+	for _, r := range res.Records {
+		if sev, err := detectors.ParseSeverity(r.EffectiveWorst()); err == nil && sev >= failOn {
+			return &exitError{code: ExitFindings}
+		}
+	}
+	return nil
 }
