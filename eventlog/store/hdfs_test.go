@@ -54,21 +54,6 @@ func openStore(t *testing.T, rawURL string) (FS, string) {
 	return fsys, p
 }
 
-// fileSHA256 is the hex SHA-256 of a local file.
-func fileSHA256(t *testing.T, name string) string {
-	t.Helper()
-	f, err := os.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
 // readSHA256 streams a store file through SHA-256 in small reads and
 // returns the hash and the byte count.
 func readSHA256(t *testing.T, fsys FS, name string) (string, int64) {
@@ -221,7 +206,7 @@ func testHDFSBackend(t *testing.T, url func(p string) string, out string) {
 	t.Run("OpenStreamsBigLog", func(t *testing.T) {
 		local := filepath.Join(hdfsFixture, hdfsBigLog)
 		got, n := readSHA256(t, root, "fixture/"+hdfsBigLog)
-		if want := fileSHA256(t, local); got != want {
+		if want := fileSHA(t, local); got != want {
 			t.Fatalf("sha256 of %s = %s (%d bytes), want %s as %s", root.Label("fixture/"+hdfsBigLog), got, n, want, local)
 		}
 	})
@@ -252,7 +237,7 @@ func testHDFSBackend(t *testing.T, url func(p string) string, out string) {
 			local := filepath.Join(hdfsFixture, src)
 			writeFrom(t, root, dst, local)
 			got, n := readSHA256(t, root, dst)
-			if want := fileSHA256(t, local); got != want {
+			if want := fileSHA(t, local); got != want {
 				t.Fatalf("after writing %s: sha256 of %s = %s (%d bytes), want %s", src, root.Label(dst), got, n, want)
 			}
 			info, _ := os.Stat(local)
@@ -310,7 +295,7 @@ func TestHDFS(t *testing.T) {
 func TestHDFSNameservice(t *testing.T) {
 	s := startHDFS(t)
 	t.Setenv("HADOOP_CONF_DIR", s.HAConfDir(t))
-	want := fileSHA256(t, filepath.Join(hdfsFixture, hdfsBigLog))
+	want := fileSHA(t, filepath.Join(hdfsFixture, hdfsBigLog))
 	for _, u := range []string{
 		"hdfs://" + storetest.HDFSNameservice + storetest.HDFSFixtureDir,
 		"hdfs://" + storetest.HDFSFixtureDir, // hdfs:///fixture: fs.defaultFS

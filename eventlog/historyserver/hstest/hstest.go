@@ -6,7 +6,6 @@ package hstest
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sparkdiag/sparkdiag/eventlog/store/storetest"
 )
 
 // FindSpark returns the Spark installation and its version, or skips the
@@ -76,7 +77,7 @@ func FindSpark(t testing.TB) (home, version string) {
 func Start(t testing.TB, sparkHome, logDir string) (string, <-chan struct{}) {
 	t.Helper()
 	tmp := t.TempDir()
-	port := freePort(t)
+	port := storetest.FreePort(t)
 	props := filepath.Join(tmp, "hs.properties")
 	conf := strings.Join([]string{
 		"spark.history.fs.logDirectory=file://" + logDir,
@@ -134,14 +135,4 @@ func Start(t testing.TB, sparkHome, logDir string) (string, <-chan struct{}) {
 		}
 	})
 	return fmt.Sprintf("http://127.0.0.1:%d", port), exited
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
