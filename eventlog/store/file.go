@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path"
@@ -32,10 +34,20 @@ func (f fileFS) Label(name string) string { return "file:///" + name }
 
 func (f fileFS) Close() error { return nil }
 
+// wrap names a file error by the URL: "file:///a/b: no such file or
+// directory", still wrapping fs.ErrNotExist and the like.
+func (f fileFS) wrap(name string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("%s: %w", f.Label(name), err)
+}
+
 func (f fileFS) List(_ context.Context, dir string) ([]Entry, error) {
 	des, err := os.ReadDir(f.local(dir))
 	if err != nil {
-		return nil, err
+		return nil, f.wrap(dir, err)
 	}
 	out := make([]Entry, 0, len(des))
 	for _, d := range des {
@@ -60,13 +72,17 @@ func entryOf(name string, info os.FileInfo) Entry {
 func (f fileFS) Stat(_ context.Context, name string) (Entry, error) {
 	info, err := os.Stat(f.local(name))
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, f.wrap(name, err)
 	}
 	return entryOf(path.Base("/"+name), info), nil
 }
 
 func (f fileFS) Open(_ context.Context, name string) (io.ReadCloser, error) {
-	return os.Open(f.local(name))
+	r, err := os.Open(f.local(name))
+	if err != nil {
+		return nil, f.wrap(name, err)
+	}
+	return r, nil
 }
 
 // Create writes to a temporary file beside the target and renames it into
