@@ -52,7 +52,7 @@ type reviewOptions struct {
 func newReviewCmd(s *Streams) *cobra.Command {
 	o := &reviewOptions{now: time.Now}
 	c := &cobra.Command{
-		Use:   "review PATH...",
+		Use:   "review PATH|URL...",
 		Short: "Review many applications at once: ranked worst first, with fleet-wide findings and drift",
 		Long: `Analyze every application found in the paths (log files, directories searched
 for every log layout, such as a whole History Server log directory with its
@@ -81,6 +81,16 @@ warehouses and dashboards; html is one self-contained page with the history
 charts of the drifting jobs; -o FILE writes a format by its extension (.txt .md
 .html .json .jsonl) and can be given several times.
 
+Paths can be store URLs: s3:// (s3a://), gs://, abfss:// (wasbs://, azblob://),
+hdfs:// and webhdfs://, with patterns such as 'gs://bucket/*/spark-job-history'
+(docs/stores.md). -o can write to a store URL too.
+
+For a large fleet, --shard i/N reviews one of N parts (by a stable hash of the
+application ID), --paths-from FILE|- takes the inputs from a list, and
+'sparkdiag merge' combines the parts' JSON Lines into one review. --previous
+PART.jsonl takes the applications whose logs are unchanged (same parts, sizes,
+times and ETags) from an earlier review instead of reading them again.
+
 With --history-server URL the applications are listed through the server's REST
 API and their logs downloaded (the /logs zip) to a temporary directory, analyzed
 and deleted.`,
@@ -98,7 +108,15 @@ and deleted.`,
   sparkdiag review --baseline baseline.db --job-key 'regex:^(.*?)[-_]\d{8}$,queue' /var/log/spark-history
 
   # a few logs by pattern, as Markdown for a ticket
-  sparkdiag review -f markdown 'logs/app-202406*'`,
+  sparkdiag review -f markdown 'logs/app-202406*'
+
+  # every Dataproc cluster's logs in a bucket
+  sparkdiag review --since 24h 'gs://dataproc-logs/*/spark-job-history'
+
+  # shard 3 of 8, incremental, written to S3
+  # (then: sparkdiag merge 's3://ops/2024-06-02/part-*.jsonl')
+  sparkdiag review --shard 3/8 --previous s3://ops/2024-06-01/part-3.jsonl \
+      -o s3://ops/2024-06-02/part-3.jsonl s3://spark-logs/history/`,
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 0 && o.hs.url == "" && len(o.pathsFrom) == 0 {
 				return usageErrorf("review needs log paths, --paths-from FILE or --history-server URL\nRun 'sparkdiag review --help' for usage.")
