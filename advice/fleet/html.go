@@ -48,7 +48,10 @@ type reviewView struct {
 	WithDrift bool
 	Top       []TopFinding
 	Drifting  []driftView
-	Broken    []*Record
+	// Notes say why runs were not compared with a baseline (no job
+	// identity, earlier runs that did other work).
+	Notes  []string
+	Broken []*Record
 }
 
 type driftView struct {
@@ -91,6 +94,7 @@ func WriteHTML(w io.Writer, res *Result, o TextOptions) error {
 		}
 		v.Drifting = append(v.Drifting, dv)
 	}
+	v.Notes = baselineNotes(res)
 	// html/template escapes markup; the sanitizing writer takes out the
 	// control characters it lets through (an ESC from a log).
 	bw := bufio.NewWriter(w)

@@ -262,3 +262,31 @@ func TestAttempts(t *testing.T) {
 		t.Errorf("recorded %+v; want attempts 1 and 2, once each", runs)
 	}
 }
+
+// TestHTMLBaselineNotes: the HTML review says, as the text one does, why a
+// run was not compared (here: a default application name).
+func TestHTMLBaselineNotes(t *testing.T) {
+	st, err := baseline.Open(filepath.Join(t.TempDir(), "b.db"), baseline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	items := Resolve([]string{testlogs.Testdata("public", "labeled", "spark_local-1430917381534")})
+	res, err := Review(context.Background(), items, Options{Detectors: all.Detectors, Store: st, Record: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var html, text strings.Builder
+	if err := WriteHTML(&html, res, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteText(&text, res, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "Baseline notes") {
+		t.Fatalf("the text review has no baseline note for a \"Spark shell\" run:\n%s", text.String())
+	}
+	if !strings.Contains(html.String(), "<h2>Baseline notes</h2>") || !strings.Contains(html.String(), "default") {
+		t.Error("the HTML review lacks the baseline notes")
+	}
+}
