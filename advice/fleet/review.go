@@ -37,6 +37,10 @@ type Item struct {
 	// Err is set for an input that could not be resolved at all: it is
 	// reported as unreadable.
 	Err error
+	// Fingerprint identifies a remote item's content before it is fetched
+	// (for a History Server: the attempt and its last update), so that an
+	// incremental review does not download it again; "" when unknown.
+	Fingerprint string
 }
 
 // Resolve expands paths (files, directories searched for every log layout,
@@ -243,9 +247,15 @@ func reviewItem(ctx context.Context, it *Item, o *Options) (recs []*Record, skip
 	if !it.Start.IsZero() && !InWindow(it.Start.UnixMilli(), o.Since, o.Until) {
 		return nil, 1, 0
 	}
-	if it.Log != nil && o.Previous != nil {
-		if rec := o.Previous.take(Fingerprint(it.Log)); rec != nil {
-			it.Log.Close()
+	fp := it.Fingerprint
+	if it.Log != nil {
+		fp = Fingerprint(it.Log)
+	}
+	if o.Previous != nil {
+		if rec := o.Previous.take(fp); rec != nil {
+			if it.Log != nil {
+				it.Log.Close()
+			}
 			if (!o.Since.IsZero() || !o.Until.IsZero()) && !InWindow(rec.App.StartEpoch, o.Since, o.Until) {
 				return nil, 1, 0
 			}
@@ -277,6 +287,9 @@ func reviewItem(ctx context.Context, it *Item, o *Options) (recs []*Record, skip
 		}
 		rec, ok := analyzeOne(name, l, o)
 		l.Close()
+		if ok && it.Log == nil && it.Fingerprint != "" && rec.Input != nil {
+			rec.Input.Fingerprint = it.Fingerprint // the downloaded copy's would change every time
+		}
 		if !ok {
 			skipped++
 			continue

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
@@ -119,8 +121,9 @@ func (f *hsFlags) items(ctx context.Context, since, until time.Time, s *Streams)
 				name += "/" + url.PathEscape(attempt)
 			}
 			items = append(items, fleet.Item{
-				Name:  name,
-				Start: at.StartTime,
+				Name:        name,
+				Start:       at.StartTime,
+				Fingerprint: hsFingerprint(name, at),
 				Fetch: func(ctx context.Context) ([]*source.Log, func(), error) {
 					p, err := c.Download(ctx, appID, attempt, dir)
 					if err != nil {
@@ -154,4 +157,16 @@ func (f *hsFlags) fetch(ctx context.Context, c *historyserver.Client, spec, dir 
 		return "", noInputErrorf("%v", err)
 	}
 	return p, nil
+}
+
+// hsFingerprint identifies what the server holds of an attempt: its URL and
+// when its log was last updated (with the end and completion, for servers
+// that do not report updates). "" when the server gives no update time:
+// then the attempt is downloaded every time.
+func hsFingerprint(name string, at historyserver.Attempt) string {
+	if at.LastUpdatedEpoch <= 0 {
+		return ""
+	}
+	h := sha256.Sum256([]byte(fmt.Sprintf("sparkdiag-hs/1\x00%s\x00%d\x00%d\x00%t", name, at.LastUpdatedEpoch, at.EndTimeEpoch, at.Completed)))
+	return hex.EncodeToString(h[:16])
 }

@@ -98,6 +98,17 @@ func TestReviewHistoryServer(t *testing.T) {
 		t.Errorf("downloads left behind in %s: %d entries", dl, len(left))
 	}
 
+	// The next night: --previous takes every unchanged attempt from the
+	// first review without downloading it again.
+	first := filepath.Join(t.TempDir(), "first.jsonl")
+	if err := os.WriteFile(first, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again, errs, code := run(t, nil, "review", "--history-server", url, "--hs-status", "all", "--hs-download-dir", dl, "--previous", first)
+	if code != ExitOK || !strings.Contains(again, "5 unchanged since the previous review") {
+		t.Errorf("incremental review of the server: exit %d: %s\n%s", code, errs, firstLines(again, 3))
+	}
+
 	// The default is completed applications only, and --since is passed to
 	// the server: the two latest of the four completed ones.
 	since := time.UnixMilli(start["join_spill"]).UTC().Format(time.RFC3339Nano)
