@@ -243,11 +243,14 @@ func (f *azureFS) Stat(ctx context.Context, name string) (Entry, error) {
 		}
 		return Entry{Dir: true}, nil
 	}
-	pr, err := f.cc.NewBlobClient(name).GetProperties(ctx, nil)
-	if err == nil && hdiFolder(pr.Metadata) {
-		return Entry{Name: base, Dir: true, ModTime: deref(pr.LastModified)}, nil
-	}
-	if err == nil {
+	head := func() (Entry, error) {
+		pr, err := f.cc.NewBlobClient(name).GetProperties(ctx, nil)
+		if err != nil {
+			return Entry{}, f.fail("stat", name, err)
+		}
+		if hdiFolder(pr.Metadata) {
+			return Entry{Name: base, Dir: true, ModTime: deref(pr.LastModified)}, nil
+		}
 		return Entry{
 			Name:    base,
 			Size:    deref(pr.ContentLength),
@@ -256,18 +259,15 @@ func (f *azureFS) Stat(ctx context.Context, name string) (Entry, error) {
 			Version: deref(pr.VersionID),
 		}, nil
 	}
-	if e := f.fail("stat", name, err); !isNotExist(e) {
-		return Entry{}, e
+	anyUnder := func() (bool, error) {
+		p := f.cc.NewListBlobsHierarchyPager("/", &container.ListBlobsHierarchyOptions{Prefix: to.Ptr(name + "/"), MaxResults: to.Ptr[int32](1)})
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return false, f.fail("stat", name, err)
+		}
+		return len(page.Segment.BlobItems) > 0 || len(page.Segment.BlobPrefixes) > 0, nil
 	}
-	p := f.cc.NewListBlobsHierarchyPager("/", &container.ListBlobsHierarchyOptions{Prefix: to.Ptr(name + "/"), MaxResults: to.Ptr[int32](1)})
-	page, lerr := p.NextPage(ctx)
-	if lerr != nil {
-		return Entry{}, f.fail("stat", name, lerr)
-	}
-	if len(page.Segment.BlobItems) == 0 && len(page.Segment.BlobPrefixes) == 0 {
-		return Entry{}, notFound(f.Label(name), err)
-	}
-	return Entry{Name: base, Dir: true}, nil
+	return statObject(name, head, anyUnder)
 }
 
 // Open streams the blob.

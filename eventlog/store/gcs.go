@@ -271,22 +271,21 @@ func (f *gcsFS) Stat(ctx context.Context, name string) (Entry, error) {
 		}
 		return Entry{Dir: true}, nil
 	}
-	var o gcsObject
-	err := f.getJSON(ctx, name, f.objectURL(name, url.Values{"fields": {"name,size,updated,etag,generation"}}), &o)
-	if err == nil {
+	head := func() (Entry, error) {
+		var o gcsObject
+		if err := f.getJSON(ctx, name, f.objectURL(name, url.Values{"fields": {"name,size,updated,etag,generation"}}), &o); err != nil {
+			return Entry{}, err
+		}
 		return o.entry(base), nil
 	}
-	if !isNotExist(err) {
-		return Entry{}, err
+	anyUnder := func() (bool, error) {
+		page, err := f.listPage(ctx, name, name+"/", "", 1)
+		if err != nil {
+			return false, err
+		}
+		return len(page.Items) > 0 || len(page.Prefixes) > 0, nil
 	}
-	page, lerr := f.listPage(ctx, name, name+"/", "", 1)
-	if lerr != nil {
-		return Entry{}, lerr
-	}
-	if len(page.Items) == 0 && len(page.Prefixes) == 0 {
-		return Entry{}, err
-	}
-	return Entry{Name: base, Dir: true}, nil
+	return statObject(name, head, anyUnder)
 }
 
 // Open streams the object's media.

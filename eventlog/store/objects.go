@@ -41,3 +41,26 @@ func hdiFolder(md map[string]*string) bool {
 	}
 	return false
 }
+
+// statObject describes name in an object store, where a "directory" is only
+// a prefix of other objects: what head finds, else (when head says there
+// is no such object) a directory when anyUnder finds an object under
+// name/, else head's not-found error. head and anyUnder return errors
+// already in the store's words (naming the URL).
+func statObject(name string, head func() (Entry, error), anyUnder func() (bool, error)) (Entry, error) {
+	e, err := head()
+	if err == nil {
+		return e, nil
+	}
+	if !isNotExist(err) {
+		return Entry{}, err
+	}
+	found, lerr := anyUnder()
+	if lerr != nil {
+		return Entry{}, lerr
+	}
+	if !found {
+		return Entry{}, err
+	}
+	return Entry{Name: baseName(name), Dir: true}, nil
+}

@@ -233,8 +233,11 @@ func (f *s3FS) Stat(ctx context.Context, name string) (Entry, error) {
 		}
 		return Entry{Dir: true}, nil
 	}
-	h, err := f.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &f.loc.Bucket, Key: &name})
-	if err == nil {
+	head := func() (Entry, error) {
+		h, err := f.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &f.loc.Bucket, Key: &name})
+		if err != nil {
+			return Entry{}, f.fail("stat", name, err)
+		}
 		return Entry{
 			Name:    base,
 			Size:    aws.ToInt64(h.ContentLength),
@@ -243,19 +246,16 @@ func (f *s3FS) Stat(ctx context.Context, name string) (Entry, error) {
 			Version: aws.ToString(h.VersionId),
 		}, nil
 	}
-	if e := f.fail("stat", name, err); !errors.Is(e, os.ErrNotExist) {
-		return Entry{}, e
+	anyUnder := func() (bool, error) {
+		l, err := f.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
+			Bucket: &f.loc.Bucket, Prefix: aws.String(name + "/"), MaxKeys: aws.Int32(1),
+		})
+		if err != nil {
+			return false, f.fail("stat", name, err)
+		}
+		return len(l.Contents) > 0 || len(l.CommonPrefixes) > 0, nil
 	}
-	l, lerr := f.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
-		Bucket: &f.loc.Bucket, Prefix: aws.String(name + "/"), MaxKeys: aws.Int32(1),
-	})
-	if lerr != nil {
-		return Entry{}, f.fail("stat", name, lerr)
-	}
-	if len(l.Contents) == 0 && len(l.CommonPrefixes) == 0 {
-		return Entry{}, notFound(f.Label(name), err)
-	}
-	return Entry{Name: base, Dir: true}, nil
+	return statObject(name, head, anyUnder)
 }
 
 // Open streams the object's body.
