@@ -7,53 +7,18 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/sparkdiag/sparkdiag/eventlog/testlogs"
 )
 
-// fifo makes a named pipe and writes content into it from a goroutine
-// (opening a pipe for writing blocks until a reader opens it).
+// fifo makes a named pipe holding content (testlogs.Fifo).
 func fifo(t *testing.T, name string, content []byte) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := syscall.Mkfifo(p, 0o600); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		f, err := os.OpenFile(p, os.O_WRONLY, 0)
-		if err != nil {
-			done <- err
-			return
-		}
-		_, err = f.Write(content)
-		done <- errorsJoin(err, f.Close())
-	}()
-	t.Cleanup(func() {
-		// Unblock a writer still waiting for a reader (a pipe opened for
-		// reading and writing never blocks; the contents are smaller than
-		// the pipe's buffer), then wait for it.
-		if f, err := os.OpenFile(p, os.O_RDWR, 0); err == nil {
-			defer f.Close()
-		}
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("the writer of the pipe is stuck")
-		}
-	})
+	p, _ := testlogs.Fifo(t, name, content)
 	return p
-}
-
-func errorsJoin(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 func zstdBytes(t *testing.T, s string) []byte {
