@@ -347,34 +347,14 @@ func wrapCell(s string, width int) []string {
 	if utf8.RuneCountInString(s) <= width {
 		return []string{s}
 	}
-	var lines []string
-	var cur []rune
-	for _, word := range glueUnits(strings.Fields(s)) {
-		wr := []rune(word)
-		if len(cur) > 0 && len(cur)+1+len(wr) > width {
-			lines = append(lines, string(cur))
-			cur = cur[:0]
-		}
-		for len(cur) == 0 && len(wr) > width {
-			cut := width
-			for j := width - 1; j > width/3; j-- {
-				if strings.ContainsRune("-_./,:=", wr[j]) {
-					cut = j + 1
-					break
-				}
+	return wrapWords(s, width, width, func(wr []rune, limit int) int {
+		for j := limit - 1; j > limit/3; j-- {
+			if strings.ContainsRune("-_./,:=", wr[j]) {
+				return j + 1
 			}
-			lines = append(lines, string(wr[:cut]))
-			wr = wr[cut:]
 		}
-		if len(cur) > 0 {
-			cur = append(cur, ' ')
-		}
-		cur = append(cur, wr...)
-	}
-	if len(cur) > 0 || len(lines) == 0 {
-		lines = append(lines, string(cur))
-	}
-	return lines
+		return limit
+	})
 }
 
 // Cells returns the heading and the rows, for renderers that lay tables

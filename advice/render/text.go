@@ -140,24 +140,31 @@ func visibleLen(s string) int {
 // wrap cuts s into lines at spaces: the first of at most first runes, the
 // others of at most rest (a longer word is cut).
 func wrap(s string, first, rest int) []string {
-	first, rest = max(first, 10), max(rest, 10)
+	return wrapWords(s, max(first, 10), max(rest, 10), func(_ []rune, limit int) int { return limit })
+}
+
+// wrapWords breaks s at spaces into lines, the first of at most first
+// runes and the others of at most rest, keeping numbers with their units
+// (glueUnits). A word longer than a line is cut at cut(word, limit) runes
+// (0 < cut <= limit), and its rest goes on the next lines.
+func wrapWords(s string, first, rest int, cut func(word []rune, limit int) int) []string {
 	var lines []string
 	var cur []rune
 	limit := first
-	flush := func() {
-		lines = append(lines, string(cur))
-		cur = cur[:0]
+	flush := func(line []rune) {
+		lines = append(lines, string(line))
 		limit = rest
 	}
 	for _, word := range glueUnits(strings.Fields(s)) {
 		wr := []rune(word)
 		if len(cur) > 0 && len(cur)+1+len(wr) > limit {
-			flush()
+			flush(cur)
+			cur = cur[:0]
 		}
 		for len(cur) == 0 && len(wr) > limit {
-			cur = append(cur, wr[:limit]...)
-			wr = wr[limit:]
-			flush()
+			n := cut(wr, limit)
+			flush(wr[:n])
+			wr = wr[n:]
 		}
 		if len(cur) > 0 {
 			cur = append(cur, ' ')
