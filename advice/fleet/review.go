@@ -19,6 +19,7 @@ import (
 	"github.com/sparkdiag/sparkdiag/eventlog"
 	"github.com/sparkdiag/sparkdiag/eventlog/appmodel"
 	"github.com/sparkdiag/sparkdiag/eventlog/source"
+	"github.com/sparkdiag/sparkdiag/eventlog/store"
 )
 
 // Item is one thing to review: a resolved log, or a log still to fetch
@@ -63,7 +64,7 @@ func Resolve(paths []string) []Item {
 		}
 	}
 	for _, p := range paths {
-		if source.IsURL(p) {
+		if store.IsURL(p) {
 			add(p) // a store expands its own patterns, level by level
 			continue
 		}
@@ -287,8 +288,13 @@ func reviewItem(ctx context.Context, it *Item, o *Options) (recs []*Record, skip
 		}
 		rec, ok := analyzeOne(name, l, o)
 		l.Close()
-		if ok && it.Log == nil && it.Fingerprint != "" && rec.Input != nil {
-			rec.Input.Fingerprint = it.Fingerprint // the downloaded copy's would change every time
+		if ok && rec.Input != nil {
+			// A downloaded copy's own fingerprint would change every
+			// time: a remote item keeps the one its lister gave.
+			rec.Input.Fingerprint = fp
+			if fp == "" {
+				rec.Input.Fingerprint = Fingerprint(l)
+			}
 		}
 		if !ok {
 			skipped++
@@ -349,7 +355,6 @@ func analyzeOne(name string, l *source.Log, o *Options) (rec *Record, ok bool) {
 	fs := detectors.Run(app, o.Detectors, o.Config)
 	rep := advice.BuildCompact(app, st, fs, o.Detectors, o.Tool)
 	rec = recordOf(name, rep)
-	rec.Input.Fingerprint = Fingerprint(l)
 	rec.App.StartEpoch = app.Start
 	rec.TaskSkew = maxSkew(app)
 	rec.Job = jobOf(app, o.JobKey)

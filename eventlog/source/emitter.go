@@ -92,6 +92,14 @@ func emitterCandidate(name string, prefix []byte) bool {
 	return len(p) >= 2 && p[0] == '{' && p[1] == '"'
 }
 
+// emitterFile reports a file to read as diagnostic-emitter envelopes
+// rather than as an event log: a candidate (emitterCandidate) that does not
+// start like Spark's events, and is either plain or compressed under a JSON
+// Lines name (a compressed file of another name is an event log).
+func emitterFile(name string, prefix []byte) bool {
+	return emitterCandidate(name, prefix) && !startsLikeEvents(prefix) && (!isCompressed(prefix) || jsonLinesName(name))
+}
+
 // maybeEmitterName reports a name that skipName would skip but that an
 // emitter may write (*.log).
 func maybeEmitterName(name string) bool {

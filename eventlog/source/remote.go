@@ -18,9 +18,6 @@ import (
 // Its path may hold glob patterns (gs://bucket/*/spark-job-history), which
 // are expanded one level at a time.
 
-// IsURL reports whether p names a store by URL rather than a local path.
-func IsURL(p string) bool { return store.IsURL(p) }
-
 // openURL resolves a store URL.
 func openURL(ctx context.Context, raw string) ([]*Log, []error) {
 	fsys, p, err := store.Open(ctx, raw)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sparkdiag/sparkdiag/eventlog/codec"
+	"github.com/sparkdiag/sparkdiag/eventlog/store"
 )
 
 // Layout names the way an application's event log is laid out on disk.
@@ -203,7 +204,7 @@ func resolve(p string) ([]*Log, []error) {
 	if p == stdinName {
 		return openStdin(os.Stdin)
 	}
-	if IsURL(p) {
+	if store.IsURL(p) {
 		return openURL(context.Background(), p)
 	}
 	info, err := os.Stat(p)
@@ -240,7 +241,7 @@ func resolve(p string) ([]*Log, []error) {
 // explicitFile resolves a file named by the user: an event log, or a file
 // of diagnostic-emitter envelopes holding one or more applications.
 func (t *tree) explicitFile(name string, info fs.FileInfo, prefix []byte) ([]*Log, []error) {
-	if emitterCandidate(name, prefix) && !startsLikeEvents(prefix) && (!isCompressed(prefix) || jsonLinesName(name)) {
+	if emitterFile(name, prefix) {
 		if logs, errs := t.emitter([]string{name}, []fs.FileInfo{info}); len(logs) > 0 {
 			return logs, errs
 		}

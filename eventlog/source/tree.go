@@ -390,7 +390,9 @@ func (w *walker) entry(p string, depth int) {
 		w.errs = append(w.errs, err)
 		return
 	}
-	if emitterCandidate(name, prefix) && (skip || !startsLikeEvents(prefix) && (!isCompressed(prefix) || jsonLinesName(name))) {
+	// A *.log name (skipped otherwise) is an emitter file if its content
+	// says so.
+	if skip && emitterCandidate(name, prefix) || emitterFile(name, prefix) {
 		w.emitter = append(w.emitter, pendingFile{p, info})
 		return
 	}
