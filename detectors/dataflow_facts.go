@@ -146,7 +146,7 @@ func FirstMetric(n *appmodel.PlanNode, names ...string) int64 {
 // NodeSubject is the subject of a finding about a plan node of an SQL
 // execution; st, when not nil, is the stage where it ran.
 func NodeSubject(x *appmodel.SQLExecution, n *appmodel.PlanNode, st *appmodel.Stage) Subject {
-	s := Subject{Kind: SubjectSQL, SQLExecutionID: Ptr(x.ID), Name: firstLine(x.Description)}
+	s := Subject{Kind: SubjectSQL, SQLExecutionID: Ptr(x.ID), Name: FirstLine(x.Description)}
 	if n != nil {
 		s.PlanNodeID = Ptr(n.ID)
 	}

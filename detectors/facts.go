@@ -13,7 +13,7 @@ import (
 
 // StageSubject is the subject for a stage attempt.
 func StageSubject(st *appmodel.Stage) Subject {
-	s := Subject{Kind: SubjectStage, StageID: Ptr(st.ID), StageAttempt: Ptr(st.Attempt), Name: firstLine(st.Name)}
+	s := Subject{Kind: SubjectStage, StageID: Ptr(st.ID), StageAttempt: Ptr(st.Attempt), Name: FirstLine(st.Name)}
 	if st.SQLExecutionID >= 0 {
 		s.SQLExecutionID = Ptr(st.SQLExecutionID)
 	}
@@ -23,7 +23,8 @@ func StageSubject(st *appmodel.Stage) Subject {
 	return s
 }
 
-func firstLine(s string) string {
+// FirstLine is s up to its first line break.
+func FirstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]
 	}

@@ -22,9 +22,9 @@ func AppSubject(a *appmodel.Application) Subject {
 
 // JobSubject is the subject for a job.
 func JobSubject(j *appmodel.Job) Subject {
-	s := Subject{Kind: SubjectJob, JobID: Ptr(j.ID), Name: firstLine(j.Name)}
+	s := Subject{Kind: SubjectJob, JobID: Ptr(j.ID), Name: FirstLine(j.Name)}
 	if j.Description != "" {
-		s.Name = firstLine(j.Description)
+		s.Name = FirstLine(j.Description)
 	}
 	if j.SQLExecutionID >= 0 {
 		s.SQLExecutionID = Ptr(j.SQLExecutionID)
@@ -225,7 +225,7 @@ func ExceptionSummary(text string) string {
 	}
 	// The root cause of a wrapped exception is its last "Caused by:".
 	if i := strings.LastIndex(text, "\nCaused by: "); i >= 0 {
-		return cut(firstLine(text[i+len("\nCaused by: "):]))
+		return cut(FirstLine(text[i+len("\nCaused by: "):]))
 	}
 	if i := strings.Index(text, "most recent failure: "); i >= 0 {
 		rest := text[i+len("most recent failure: "):]
@@ -233,9 +233,9 @@ func ExceptionSummary(text string) string {
 		if j := strings.Index(rest, "): "); j >= 0 && j < 200 {
 			rest = rest[j+3:]
 		}
-		return cut(firstLine(rest))
+		return cut(FirstLine(rest))
 	}
-	return cut(firstLine(text))
+	return cut(FirstLine(text))
 }
 
 var localMasterRe = regexp.MustCompile(`^local(?:\[([^,\]]+)(?:,\s*(\d+))?\])?$`)

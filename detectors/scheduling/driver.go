@@ -295,9 +295,9 @@ func jobLabel(a *appmodel.Application, st *appmodel.Stage) string {
 				continue
 			}
 			label = fmt.Sprintf("job %d", j.ID)
-			name := firstLine(j.Description)
+			name := detectors.FirstLine(j.Description)
 			if name == "" {
-				name = firstLine(j.Name)
+				name = detectors.FirstLine(j.Name)
 			}
 			if name != "" {
 				if len(name) > 60 {
@@ -309,13 +309,6 @@ func jobLabel(a *appmodel.Application, st *appmodel.Stage) string {
 		}
 	}
 	return label
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 // longPlan reports whether an execution's plan is long enough that
